@@ -1,0 +1,12 @@
+import type { BackendConfig, Timeouts } from '../ollama';
+
+/** Everything that defines one cluster: what the Ollama Cluster credential holds. */
+export interface ClusterConfig {
+	backends: BackendConfig[];
+	apiKey?: string;
+	headers?: Record<string, string>;
+	allowSelfSigned?: boolean;
+	/** Sockets per backend (0 = twice its parallel slots). */
+	maxConnections?: number;
+	timeouts?: Partial<Timeouts>;
+}

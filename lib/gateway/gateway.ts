@@ -1,0 +1,95 @@
+import { createBalancerStage } from '../balancer';
+import { createCacheStage } from '../cache';
+import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
+import { createSchedulerStage } from '../scheduler';
+import { createSingleFlightStage } from '../single-flight';
+import type { ClusterConfig } from './config';
+import { compose, type Call, type CallTrace, type Handler, type Stage } from './stage';
+
+export type GatewayChatResult = ChatResult & CallTrace;
+export type GatewayEmbedResult = EmbedResult & CallTrace;
+
+/** The transport stage: sends the call to the backend the balancer chose. */
+const sendToBackend: Handler = (call) => {
+	const target = call.target;
+	if (!target) throw new Error('No backend chosen for the call');
+	return call.kind === 'chat' ? target.chat(call.request, call.options) : target.embed(call.request, call.options);
+};
+
+/**
+ * The one path every call takes: cache → single-flight → scheduler → balancer → transport.
+ * Nodes only see `chat` and `embed`; each stage can grow without touching them.
+ */
+export class Gateway {
+	readonly backends: OllamaTransport[];
+	private readonly stages: Stage[];
+	private readonly pipeline: Handler;
+	private inFlight = 0;
+	lastUsed = Date.now();
+
+	constructor(config: ClusterConfig) {
+		this.backends = config.backends.map(
+			(backend) =>
+				new OllamaTransport(backend, {
+					apiKey: config.apiKey,
+					headers: config.headers,
+					allowSelfSigned: config.allowSelfSigned,
+					connections: config.maxConnections,
+					timeouts: config.timeouts,
+				}),
+		);
+		const slots = config.backends.reduce((sum, b) => sum + Math.max(1, b.parallel), 0);
+		this.stages = [
+			createCacheStage(),
+			createSingleFlightStage(),
+			createSchedulerStage(slots),
+			createBalancerStage(this.backends),
+		];
+		this.pipeline = compose(this.stages, sendToBackend);
+	}
+
+	/** Calls currently inside the gateway (queued or running). */
+	get busy(): number {
+		return this.inFlight;
+	}
+
+	get stageNames(): string[] {
+		return [...this.stages.map((s) => s.name), 'transport'];
+	}
+
+	private async send<T>(call: Call): Promise<T & CallTrace> {
+		this.inFlight++;
+		this.lastUsed = Date.now();
+		try {
+			const result = (await this.pipeline(call)) as T;
+			return { ...result, ...call.trace };
+		} finally {
+			this.inFlight--;
+			this.lastUsed = Date.now();
+		}
+	}
+
+	async chat(request: ChatRequest, options: CallOptions = {}): Promise<GatewayChatResult> {
+		return await this.send<ChatResult>({ kind: 'chat', request, options, trace: newTrace() });
+	}
+
+	async embed(request: EmbedRequest, options: CallOptions = {}): Promise<GatewayEmbedResult> {
+		return await this.send<EmbedResult>({ kind: 'embed', request, options, trace: newTrace() });
+	}
+
+	/** Asks every backend for its models; rejects naming the first backend that fails. */
+	async listModels(options: CallOptions = {}): Promise<Array<{ backend: string; models: string[] }>> {
+		return await Promise.all(
+			this.backends.map(async (b) => ({ backend: b.name, models: await b.listModels(options) })),
+		);
+	}
+
+	async close(): Promise<void> {
+		await Promise.all(this.stages.map((s) => s.close?.()));
+		await Promise.all(this.backends.map((b) => b.close()));
+	}
+}
+
+function newTrace(): CallTrace {
+	return { queueMs: 0, cacheHit: false, retries: 0 };
+}

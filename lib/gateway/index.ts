@@ -1,0 +1,3 @@
+export { Gateway, type GatewayChatResult, type GatewayEmbedResult } from './gateway';
+export type { ClusterConfig } from './config';
+export type { Stage, Call, CallTrace, Handler } from './stage';

@@ -1,0 +1,4 @@
+export { OllamaTransport, type TransportOptions } from './transport';
+export { DEFAULT_TIMEOUTS, resolveTimeouts, type Timeouts } from './timeouts';
+export * from './errors';
+export type * from './types';

@@ -1,0 +1,66 @@
+import type { TimeoutKind } from './errors';
+import type { Timeouts } from './timeouts';
+
+/**
+ * Aborts one call when a phase runs too long. Written by hand because the phases are ours:
+ * undici's headersTimeout/bodyTimeout are per pool, fire on headers (which a non-streamed
+ * Ollama reply only sends at the very end) and cannot tell "first token" from "idle".
+ */
+export class Watchdog {
+	readonly controller = new AbortController();
+	private phaseTimer?: NodeJS.Timeout;
+	private totalTimer?: NodeJS.Timeout;
+	private gotFirstChunk = false;
+	private stopped = false;
+	firedKind?: TimeoutKind;
+
+	constructor(
+		private readonly timeouts: Timeouts,
+		external?: AbortSignal,
+	) {
+		if (external) {
+			if (external.aborted) this.controller.abort(external.reason);
+			else external.addEventListener('abort', this.onExternalAbort, { once: true });
+		}
+		this.external = external;
+		if (timeouts.totalMs > 0) this.totalTimer = setTimeout(() => this.fire('total'), timeouts.totalMs);
+		this.arm('firstToken', timeouts.firstTokenMs);
+	}
+
+	private readonly external?: AbortSignal;
+
+	private readonly onExternalAbort = () => this.controller.abort(this.external?.reason);
+
+	get signal(): AbortSignal {
+		return this.controller.signal;
+	}
+
+	/** Call on every received chunk: switches from the first-token to the idle deadline. */
+	chunk(): void {
+		if (this.stopped) return;
+		this.gotFirstChunk = true;
+		this.arm('idle', this.timeouts.idleMs);
+	}
+
+	get sawFirstChunk(): boolean {
+		return this.gotFirstChunk;
+	}
+
+	stop(): void {
+		this.stopped = true;
+		clearTimeout(this.phaseTimer);
+		clearTimeout(this.totalTimer);
+		this.external?.removeEventListener('abort', this.onExternalAbort);
+	}
+
+	private arm(kind: TimeoutKind, ms: number): void {
+		clearTimeout(this.phaseTimer);
+		if (ms > 0) this.phaseTimer = setTimeout(() => this.fire(kind), ms);
+	}
+
+	private fire(kind: TimeoutKind): void {
+		if (this.stopped || this.controller.signal.aborted) return;
+		this.firedKind = kind;
+		this.controller.abort(new Error(`${kind} timeout`));
+	}
+}

@@ -1,0 +1,6 @@
+import { passThrough, type Stage } from '../gateway/stage';
+
+/** Collapses identical concurrent calls into one backend request. Pass-through for now. */
+export function createSingleFlightStage(): Stage {
+	return passThrough('single-flight');
+}
