@@ -4,7 +4,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 export class AgentTeamRedisApi implements ICredentialType {
 	name = 'agentTeamRedisApi';
 
-	displayName = 'Agent Team Redis';
+	displayName = 'Agent Team Redis API';
 
 	icon: Icon = { light: 'file:../nodes/Agent/agent.svg', dark: 'file:../nodes/Agent/agent.dark.svg' };
 

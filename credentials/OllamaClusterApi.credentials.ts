@@ -7,7 +7,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 export class OllamaClusterApi implements ICredentialType {
 	name = 'ollamaClusterApi';
 
-	displayName = 'Ollama Cluster';
+	displayName = 'Ollama Cluster API';
 
 	icon: Icon = { light: 'file:../nodes/Agent/agent.svg', dark: 'file:../nodes/Agent/agent.dark.svg' };
 

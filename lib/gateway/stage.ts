@@ -1,5 +1,4 @@
-import type { CallOptions, ChatRequest, EmbedRequest } from '../ollama';
-import type { OllamaTransport } from '../ollama';
+import type { CallOptions, ChatRequest, EmbedRequest, OllamaTransport } from '../ollama';
 
 /** What a call picks up on its way through the stages; reported in the node's output. */
 export interface CallTrace {

@@ -5,6 +5,7 @@ import { ROLE_PROMPTS, ROLES } from './roles';
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** One editable system prompt per role, prefilled with the preset, shown only for that role. */
+// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- each role's preset is its default
 const systemPromptFields: INodeProperties[] = ROLES.map((role) => ({
 	displayName: 'System Prompt',
 	name: role === 'custom' ? 'systemPrompt' : `systemPrompt_${role}`,
@@ -17,13 +18,13 @@ const systemPromptFields: INodeProperties[] = ROLES.map((role) => ({
 
 export const agentProperties: INodeProperties[] = [
 	{
-		displayName: 'Model',
+		displayName: 'Model Name or ID',
 		name: 'model',
 		type: 'options',
 		typeOptions: { loadOptionsMethod: 'getModels' },
 		default: 'llama3.2:3b',
 		description:
-			'Model on the Ollama cluster. Choose from the list, or specify a name using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+			'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 	},
 	{
 		displayName: 'Role',
@@ -51,19 +52,19 @@ export const agentProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			{
-				displayName: 'Context Window (num_ctx)',
+				displayName: 'Context Window',
 				name: 'numCtx',
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 0,
-				description: 'Tokens of context the model gets; 0 keeps the server default. Changing it reloads the model.',
+				description: 'Ollama num_ctx: tokens of context the model gets; 0 keeps the server default. Changing it reloads the model.',
 			},
 			{
 				displayName: 'JSON Output',
 				name: 'jsonOutput',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to make the model answer in JSON (Ollama format "json"); the parsed value goes to "data"',
+				description: 'Whether to make the model answer in JSON (Ollama format JSON); the parsed value goes to "data"',
 			},
 			{
 				displayName: 'Keep Alive',
@@ -74,11 +75,11 @@ export const agentProperties: INodeProperties[] = [
 				description: 'How long the model stays loaded after the call (e.g. 5m, 1h, -1 for ever, 0 to unload). Empty keeps the server default.',
 			},
 			{
-				displayName: 'Max Tokens (num_predict)',
+				displayName: 'Max Tokens',
 				name: 'numPredict',
 				type: 'number',
 				default: -1,
-				description: 'Most tokens to generate; -1 means no limit',
+				description: 'Ollama num_predict: most tokens to generate; -1 means no limit',
 			},
 			{
 				displayName: 'Seed',

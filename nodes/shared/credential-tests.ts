@@ -2,7 +2,7 @@ import type { ICredentialTestFunctions, ICredentialsDecrypted, INodeCredentialTe
 
 import { OllamaTransport } from '../../lib/ollama';
 import { pingRedis, redisConfigFromCredential } from '../../lib/redis';
-import { clusterConfigFromCredential } from './cluster-config';
+import { clusterConfigFromCredential } from '../../lib/gateway';
 
 const fail = (message: string): INodeCredentialTestResult => ({ status: 'Error', message });
 

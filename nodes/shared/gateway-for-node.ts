@@ -1,8 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import type { Gateway } from '../../lib/gateway';
+import { clusterConfigFromCredential, type Gateway } from '../../lib/gateway';
 import { getGateway } from '../../lib/registry';
-import { clusterConfigFromCredential } from './cluster-config';
 
 /** The shared gateway for the node's Ollama Cluster credential. */
 export async function gatewayForNode(ctx: IExecuteFunctions): Promise<Gateway> {

@@ -1,7 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 
 import { getGateway } from '../../lib/registry';
-import { clusterConfigFromCredential } from './cluster-config';
+import { clusterConfigFromCredential } from '../../lib/gateway';
 
 /** Models available on the cluster, for the Model dropdown (union over all backends). */
 export async function getModels(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {

@@ -40,13 +40,13 @@ export function buildChatRequest(ctx: IExecuteFunctions, itemIndex: number): Cha
 	if (options.seed) ollamaOptions.seed = Number(options.seed);
 	if (options.numCtx) {
 		if (!Number.isInteger(options.numCtx) || options.numCtx < 0) {
-			throw fail(`Item ${itemIndex}: "Context Window (num_ctx)" must be a positive whole number`);
+			throw fail(`Item ${itemIndex}: "Context Window" must be a positive whole number`);
 		}
 		ollamaOptions.num_ctx = options.numCtx;
 	}
 	if (options.numPredict !== undefined && options.numPredict !== -1) {
 		if (!Number.isInteger(options.numPredict) || options.numPredict < 1) {
-			throw fail(`Item ${itemIndex}: "Max Tokens (num_predict)" must be -1 or a positive whole number`);
+			throw fail(`Item ${itemIndex}: "Max Tokens" must be -1 or a positive whole number`);
 		}
 		ollamaOptions.num_predict = options.numPredict;
 	}

@@ -1,12 +1,21 @@
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { ClusterConfig } from './config';
 
-import type { ClusterConfig } from '../../lib/gateway';
+/** The credential's decrypted data, as n8n hands it over. */
+type CredentialData = Record<string, unknown>;
 
 interface BackendRow {
 	name?: string;
 	baseUrl?: string;
 	weight?: number;
 	parallel?: number;
+}
+
+/** A credential that cannot describe a cluster; the message names the field, never a value. */
+export class ClusterConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ClusterConfigError';
+	}
 }
 
 const seconds = (value: unknown, fallback: number) =>
@@ -16,23 +25,19 @@ const seconds = (value: unknown, fallback: number) =>
  * Turns the Ollama Cluster credential into a cluster config, or throws an Error whose message
  * names the offending field (never a value: URLs may carry basic-auth secrets).
  */
-export function clusterConfigFromCredential(data: ICredentialDataDecryptedObject): ClusterConfig {
+export function clusterConfigFromCredential(data: CredentialData): ClusterConfig {
 	const rows = ((data.backends as { backend?: BackendRow[] } | undefined)?.backend ?? []) as BackendRow[];
-	if (rows.length === 0) throw new Error('The Ollama Cluster credential lists no backend');
+	if (rows.length === 0) throw new ClusterConfigError('The Ollama Cluster credential lists no backend');
 	const names = new Set<string>();
 	const backends = rows.map((row, index) => {
 		const name = String(row.name ?? '').trim() || `backend-${index + 1}`;
-		if (names.has(name)) throw new Error(`Two backends are named "${name}"; names must be unique`);
+		if (names.has(name)) throw new ClusterConfigError(`Two backends are named "${name}"; names must be unique`);
 		names.add(name);
 		const baseUrl = String(row.baseUrl ?? '').trim();
-		let url: URL;
-		try {
-			url = new URL(baseUrl);
-		} catch {
-			throw new Error(`Backend "${name}" has an invalid Base URL`);
-		}
+		if (!URL.canParse(baseUrl)) throw new ClusterConfigError(`Backend "${name}" has an invalid Base URL`);
+		const url = new URL(baseUrl);
 		if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-			throw new Error(`Backend "${name}" Base URL must start with http:// or https://`);
+			throw new ClusterConfigError(`Backend "${name}" Base URL must start with http:// or https://`);
 		}
 		return {
 			name,
@@ -41,7 +46,7 @@ export function clusterConfigFromCredential(data: ICredentialDataDecryptedObject
 			parallel: typeof row.parallel === 'number' && row.parallel >= 1 ? Math.floor(row.parallel) : 1,
 		};
 	});
-	if (backends.every((b) => b.weight === 0)) throw new Error('Every backend has weight 0; give one a positive weight');
+	if (backends.every((b) => b.weight === 0)) throw new ClusterConfigError('Every backend has weight 0; give one a positive weight');
 
 	const headerRows = ((data.headers as { header?: Array<{ name?: string; value?: string }> } | undefined)?.header ?? []);
 	const headers: Record<string, string> = {};

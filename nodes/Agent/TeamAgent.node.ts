@@ -14,7 +14,7 @@ import { agentProperties } from './description';
 import { buildChatRequest } from './helpers/build-chat-request';
 import { toOutputJson } from './helpers/to-output-item';
 
-export class Agent implements INodeType {
+export class TeamAgent implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Team Agent',
 		name: 'teamAgent',
