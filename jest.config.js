@@ -5,7 +5,7 @@ module.exports = {
   roots: ['<rootDir>/lib', '<rootDir>/nodes', '<rootDir>/credentials', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/e2e/'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
   // Tests start servers (simulator, redis-server); a leaked handle must fail loudly, not hang CI.
   forceExit: false,

@@ -1,0 +1,44 @@
+import { clusterConfigFromCredential, ClusterConfigError } from './cluster-config';
+
+const backend = (over: Record<string, unknown> = {}) => ({ name: 'gpu-1', baseUrl: 'http://gpu-1:11434/', weight: 2, parallel: 4, ...over });
+
+describe('clusterConfigFromCredential', () => {
+	it('reads backends, headers, secrets and timeouts (seconds → ms)', () => {
+		const config = clusterConfigFromCredential({
+			backends: { backend: [backend(), backend({ name: 'gpu-2', baseUrl: 'https://gpu-2', parallel: 0 })] },
+			apiKey: 'sk-secret',
+			headers: { header: [{ name: 'X-Team', value: 'ops' }, { name: ' ', value: 'ignored' }] },
+			allowSelfSigned: true,
+			timeouts: { firstToken: 900, idle: 0 },
+		});
+		expect(config.backends).toEqual([
+			{ name: 'gpu-1', baseUrl: 'http://gpu-1:11434', weight: 2, parallel: 4 },
+			{ name: 'gpu-2', baseUrl: 'https://gpu-2', weight: 2, parallel: 1 },
+		]);
+		expect(config.apiKey).toBe('sk-secret');
+		expect(config.headers).toEqual({ 'X-Team': 'ops' });
+		expect(config.allowSelfSigned).toBe(true);
+		expect(config.timeouts).toEqual({ connectMs: 10_000, firstTokenMs: 900_000, idleMs: 0, totalMs: 3_600_000 });
+	});
+
+	it.each([
+		[{ backends: { backend: [] } }, /lists no backend/],
+		[{ backends: { backend: [backend(), backend()] } }, /Two backends are named "gpu-1"/],
+		[{ backends: { backend: [backend({ baseUrl: 'not a url' })] } }, /Backend "gpu-1" has an invalid Base URL/],
+		[{ backends: { backend: [backend({ baseUrl: 'ftp://gpu' })] } }, /must start with http/],
+		[{ backends: { backend: [backend({ weight: 0 })] } }, /weight 0/],
+	])('rejects a bad credential with a message naming the field (%#)', (data, message) => {
+		expect(() => clusterConfigFromCredential(data)).toThrow(ClusterConfigError);
+		expect(() => clusterConfigFromCredential(data)).toThrow(message);
+	});
+
+	it('never puts a URL secret in its error messages', () => {
+		const data = { backends: { backend: [backend({ baseUrl: 'http://user:hunter2@gpu-1:11434' }), backend({ baseUrl: 'x' })] } };
+		expect(() => clusterConfigFromCredential(data)).toThrow(/Two backends/);
+		try {
+			clusterConfigFromCredential(data);
+		} catch (error) {
+			expect((error as Error).message).not.toContain('hunter2');
+		}
+	});
+});
