@@ -35,13 +35,18 @@ export function createRedisClient(config: RedisConfig, overrides: RedisOptions =
 /** Connects, PINGs and disconnects: the credential test. */
 export async function pingRedis(config: RedisConfig): Promise<void> {
 	const client = createRedisClient(config, { maxRetriesPerRequest: 0, retryStrategy: () => null });
-	client.on('error', () => undefined); // reported through the rejected connect/ping below
+	let socketError: Error | undefined;
+	client.on('error', (error: Error) => (socketError ??= error)); // reported through the rejection below
 	try {
-		await client.connect();
+		await client.connect().catch((error: Error) => {
+			throw socketError ?? error;
+		});
 		const reply = await client.ping();
 		if (reply !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
 	} finally {
-		client.disconnect();
+		// quit() waits for the socket to close, so no handle outlives the test; disconnect() when it never opened.
+		if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+		else client.disconnect();
 	}
 }
 
