@@ -35,11 +35,28 @@ export class Watchdog {
 		return this.controller.signal;
 	}
 
-	/** Call on every received chunk: switches from the first-token to the idle deadline. */
+	/**
+	 * Call on every received chunk: switches from the first-token to the idle deadline.
+	 * Hot path (once per token): it only stamps the time; the idle timer re-arms itself lazily
+	 * when it fires early, instead of being cleared and re-created for every token.
+	 */
 	chunk(): void {
-		if (this.stopped) return;
+		this.lastChunkAt = performance.now();
+		if (this.gotFirstChunk || this.stopped) return;
 		this.gotFirstChunk = true;
-		this.arm('idle', this.timeouts.idleMs);
+		this.armIdle(this.timeouts.idleMs);
+	}
+
+	private lastChunkAt = 0;
+
+	private armIdle(ms: number): void {
+		clearTimeout(this.phaseTimer);
+		if (this.timeouts.idleMs <= 0) return;
+		this.phaseTimer = setTimeout(() => {
+			const silentFor = performance.now() - this.lastChunkAt;
+			if (silentFor >= this.timeouts.idleMs) this.fire('idle');
+			else this.armIdle(this.timeouts.idleMs - silentFor);
+		}, ms);
 	}
 
 	get sawFirstChunk(): boolean {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import type { IWorkflowBase } from 'n8n-workflow';
+import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { closeAllGateways } from '../../lib/registry';
 import { readWorkflow, runWorkflow } from '../../test/harness/run-workflow';
@@ -17,7 +17,7 @@ const credentials = (extra: Record<string, unknown> = {}) => ({
 });
 
 /** The basic example with the agent's parameters and node settings overridden. */
-function agentWorkflow(parameters: Record<string, unknown>, nodeSettings: Record<string, unknown> = {}): IWorkflowBase {
+function agentWorkflow(parameters: INodeParameters, nodeSettings: Record<string, unknown> = {}): IWorkflowBase {
 	const workflow = readWorkflow(join(examples, 'agent-basic.json'));
 	const agent = workflow.nodes.find((n) => n.name === 'Team Agent')!;
 	agent.parameters = { ...agent.parameters, ...parameters };

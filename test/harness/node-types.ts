@@ -10,12 +10,17 @@ const PACKAGE = 'n8n-nodes-agent-team';
 
 /** `dist/nodes/Agent/Agent.node.js` → the TypeScript source, so tests need no build. */
 function sourceOf(distPath: string): string {
-	return join(ROOT, distPath.replace(/^dist\//, '').replace(/\.js$/, ''));
+	return join(ROOT, distPath.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
 }
 
 function loadExports<T>(distPaths: string[]): T[] {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the files package.json names, like n8n does
-	return distPaths.flatMap((p) => Object.values(require(sourceOf(p)) as Record<string, new () => T>).map((C) => new C()));
+	return distPaths.flatMap((p) =>
+		Object.entries(require(sourceOf(p)) as Record<string, unknown>)
+			// tsx adds a `default` namespace export; n8n itself instantiates the named classes.
+			.filter(([name, value]) => name !== 'default' && typeof value === 'function')
+			.map(([, C]) => new (C as new () => T)()),
+	);
 }
 
 function packageN8nField(): { nodes: string[]; credentials: string[] } {

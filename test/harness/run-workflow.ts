@@ -60,7 +60,13 @@ export async function runWorkflow(workflowData: IWorkflowBase, options: RunOptio
 		nodeTypes,
 		settings: workflowData.settings ?? { executionOrder: 'v1' },
 	});
-	const startNode = workflow.getStartNode();
+	// The start node is the one nothing feeds (n8n's getStartNode only knows real trigger types).
+	const fed = new Set(
+		Object.values(workflowData.connections).flatMap((byType) =>
+			Object.values(byType).flatMap((outputs) => outputs.flatMap((targets) => (targets ?? []).map((t) => t.node))),
+		),
+	);
+	const startNode = workflowData.nodes.find((node) => !node.disabled && !fed.has(node.name));
 	if (!startNode) throw new Error('The workflow has no start node');
 
 	const mode = options.mode ?? 'manual';
