@@ -1,0 +1,11 @@
+export { runToolLoop, type ToolLoopOptions, type ToolLoopResult } from './tool-loop';
+export { MalformedToolOutputError, MaxIterationsError, toolOutputText, type AgentTool, type ToolCallTrace } from './tool';
+export {
+	checkReply,
+	compileSchema,
+	InvalidSchemaError,
+	ollamaFormat,
+	OutputValidationError,
+	retryInstruction,
+	type OutputFormat,
+} from './structured-output';

@@ -1,0 +1,47 @@
+/** A tool the agent may call: what Ollama is told about it, and how to run it. */
+export interface AgentTool {
+	name: string;
+	description: string;
+	/** JSON Schema of the arguments object. */
+	parameters: Record<string, unknown>;
+	invoke(args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** One tool call in the agent's trace, as shown in the output item. */
+export interface ToolCallTrace {
+	iteration: number;
+	tool: string;
+	arguments: Record<string, unknown>;
+	result?: string;
+	error?: string;
+	durationMs: number;
+}
+
+/** A tool returned something we cannot hand back to the model. */
+export class MalformedToolOutputError extends Error {
+	constructor(
+		readonly tool: string,
+		detail: string,
+	) {
+		super(`Tool "${tool}" returned output that cannot be sent to the model: ${detail}`);
+		this.name = 'MalformedToolOutputError';
+	}
+}
+
+export class MaxIterationsError extends Error {
+	constructor(readonly maxIterations: number) {
+		super(`The agent was still calling tools after ${maxIterations} iterations`);
+		this.name = 'MaxIterationsError';
+	}
+}
+
+/** Tool output as the text of a `tool` message. */
+export function toolOutputText(tool: string, output: unknown): string {
+	if (typeof output === 'string') return output;
+	if (output === undefined) throw new MalformedToolOutputError(tool, 'it returned nothing (undefined)');
+	try {
+		return JSON.stringify(output);
+	} catch (error) {
+		throw new MalformedToolOutputError(tool, (error as Error).message);
+	}
+}

@@ -1,0 +1,102 @@
+import type { GatewayChatResult } from '../gateway';
+import { ModelNotFoundError, OllamaTimeoutError } from '../ollama';
+import { errorLabel, recordFromChatResult, recordFromError } from './call-record';
+
+function chatResult(overrides: Partial<GatewayChatResult> = {}): GatewayChatResult {
+	return {
+		model: 'llama3.1:8b',
+		backend: 'gpu-a',
+		message: { role: 'assistant', content: 'the secret answer is 42' },
+		promptEvalCount: 120,
+		evalCount: 30,
+		totalMs: 1000,
+		loadMs: 100,
+		promptEvalMs: 200,
+		evalMs: 600,
+		doneReason: 'stop',
+		latencyMs: 1050,
+		queueMs: 25,
+		cacheHit: false,
+		retries: 1,
+		...overrides,
+	};
+}
+
+describe('recordFromChatResult', () => {
+	it('copies the stats and adds the wait inside Ollama to the gateway queue', () => {
+		expect(recordFromChatResult(chatResult())).toEqual({
+			model: 'llama3.1:8b',
+			backend: 'gpu-a',
+			ok: true,
+			latencyMs: 1050,
+			queueMs: 25 + (1000 - 100 - 200 - 600),
+			loadMs: 100,
+			promptEvalMs: 200,
+			evalMs: 600,
+			promptTokens: 120,
+			completionTokens: 30,
+			retries: 1,
+			cacheHit: false,
+		});
+	});
+
+	it('never counts a negative server queue when the phases exceed Ollama\'s total', () => {
+		const record = recordFromChatResult(chatResult({ totalMs: 850, queueMs: 5 }));
+		expect(record.queueMs).toBe(5);
+	});
+
+	it('keeps the estimate only when one is given, and never the response text', () => {
+		expect(recordFromChatResult(chatResult())).not.toHaveProperty('estimatedPromptTokens');
+		const record = recordFromChatResult(chatResult(), { estimatedPromptTokens: 118 });
+		expect(record.estimatedPromptTokens).toBe(118);
+		expect(JSON.stringify(record)).not.toContain('secret');
+	});
+});
+
+describe('recordFromError', () => {
+	it('labels an OllamaError by its code and takes the backend from it', () => {
+		const record = recordFromError(new OllamaTimeoutError('gpu-b', 'firstToken', 30_000), {
+			model: 'qwen2.5:7b',
+			latencyMs: 30_010,
+			retries: 2,
+		});
+		expect(record).toMatchObject({
+			ok: false,
+			error: 'TIMEOUT',
+			backend: 'gpu-b',
+			model: 'qwen2.5:7b',
+			latencyMs: 30_010,
+			retries: 2,
+			promptTokens: 0,
+			completionTokens: 0,
+			cacheHit: false,
+		});
+	});
+
+	it('prefers an explicit backend and falls back to "unknown"', () => {
+		const error = new ModelNotFoundError('gpu-a', 'm', 'not pulled');
+		expect(recordFromError(error, { model: 'm', backend: 'gpu-c', latencyMs: 3 }).backend).toBe('gpu-c');
+		expect(recordFromError(new Error('x'), { model: 'm', latencyMs: 3 }).backend).toBe('unknown');
+	});
+
+	it('never carries the error message, which may hold user data', () => {
+		const record = recordFromError(new Error('prompt: my password is hunter2'), { model: 'm', latencyMs: 1 });
+		expect(record.error).toBe('Error');
+		expect(JSON.stringify(record)).not.toContain('hunter2');
+	});
+});
+
+describe('errorLabel', () => {
+	it('uses a code when it is a plain token, else the class name', () => {
+		expect(errorLabel(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe('ECONNRESET');
+		expect(errorLabel(new TypeError('bad'))).toBe('TypeError');
+		expect(errorLabel(Object.assign(new RangeError('x'), { code: 'not a code: user text' }))).toBe('RangeError');
+		expect(errorLabel(Object.assign(new Error('x'), { code: 503 }))).toBe('Error');
+	});
+
+	it('labels values that are not errors without stringifying them', () => {
+		expect(errorLabel('user text thrown as a string')).toBe('Error');
+		expect(errorLabel(undefined)).toBe('Error');
+		expect(errorLabel({ name: 'has spaces in it' })).toBe('Error');
+	});
+});

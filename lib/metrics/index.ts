@@ -1,0 +1,18 @@
+/**
+ * Call metrics: one record per LLM call, turned into per-item metrics, a per-run summary and
+ * process-wide or (through Redis) cluster-wide aggregates per backend and per model.
+ */
+export {
+	recordFromChatResult,
+	recordFromError,
+	errorLabel,
+	type CallRecord,
+	type CallRecordExtra,
+	type FailedCallContext,
+} from './call-record';
+export { itemMetrics, type ItemMetrics } from './item-metrics';
+export { RunSummary, type RunSummaryData, type CallCounts } from './run-summary';
+export type { LatencyPercentiles } from './percentile';
+export type { AggregateCounts, AggregateStats, MetricsSnapshot } from './snapshot';
+export { ProcessMetrics, processMetrics, DEFAULT_LATENCY_WINDOW, type ProcessMetricsOptions } from './process-metrics';
+export { RedisMetricsStore, type RedisMetricsOptions } from './redis-metrics';

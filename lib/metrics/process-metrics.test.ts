@@ -1,0 +1,130 @@
+import type { CallRecord } from './call-record';
+import { LatencyWindow } from './latency-window';
+import { ProcessMetrics, processMetrics } from './process-metrics';
+
+function record(overrides: Partial<CallRecord> = {}): CallRecord {
+	return {
+		model: 'llama3.1:8b',
+		backend: 'gpu-a',
+		ok: true,
+		latencyMs: 100,
+		queueMs: 0,
+		loadMs: 0,
+		promptEvalMs: 10,
+		evalMs: 50,
+		promptTokens: 10,
+		completionTokens: 5,
+		retries: 0,
+		cacheHit: false,
+		...overrides,
+	};
+}
+
+describe('LatencyWindow', () => {
+	it('keeps only the newest values, oldest first, and never grows past its capacity', () => {
+		const window = new LatencyWindow(3);
+		window.push(1);
+		window.push(2);
+		expect(window.values()).toEqual([1, 2]);
+		for (const v of [3, 4, 5, 6, 7]) window.push(v);
+		expect(window.size).toBe(3);
+		expect(window.values()).toEqual([5, 6, 7]);
+	});
+
+	it('rejects a window that is not a positive integer', () => {
+		expect(() => new LatencyWindow(0)).toThrow(RangeError);
+		expect(() => new ProcessMetrics({ window: 1.5 })).toThrow(RangeError);
+	});
+});
+
+describe('ProcessMetrics', () => {
+	it('aggregates per backend and per model', () => {
+		const metrics = new ProcessMetrics();
+		metrics.record(record({ backend: 'gpu-a', model: 'llama3.1:8b', latencyMs: 100 }));
+		metrics.record(record({ backend: 'gpu-b', model: 'llama3.1:8b', latencyMs: 300, cacheHit: true }));
+		metrics.record(record({ backend: 'gpu-b', model: 'qwen2.5:7b', latencyMs: 200, ok: false, promptTokens: 0, completionTokens: 0 }));
+
+		const snapshot = metrics.snapshot();
+		expect(snapshot.byBackend['gpu-a']).toEqual({
+			calls: 1,
+			errors: 0,
+			cacheHits: 0,
+			promptTokens: 10,
+			completionTokens: 5,
+			totalTokens: 15,
+			latencyMs: { p50: 100, p95: 100, samples: 1 },
+		});
+		expect(snapshot.byBackend['gpu-b']).toMatchObject({
+			calls: 2,
+			errors: 1,
+			cacheHits: 1,
+			totalTokens: 15,
+			latencyMs: { p50: 200, p95: 300, samples: 2 },
+		});
+		expect(snapshot.byModel['llama3.1:8b']).toMatchObject({ calls: 2, errors: 0, promptTokens: 20 });
+		expect(snapshot.byModel['qwen2.5:7b']).toMatchObject({ calls: 1, errors: 1 });
+	});
+
+	it('takes percentiles over the bounded window but counts every call', () => {
+		const metrics = new ProcessMetrics({ window: 3 });
+		for (const latencyMs of [900, 800, 700, 1, 2, 3]) metrics.record(record({ latencyMs }));
+		expect(metrics.snapshot().byBackend['gpu-a']).toMatchObject({
+			calls: 6,
+			latencyMs: { p50: 2, p95: 3, samples: 3 },
+		});
+	});
+
+	it('keeps 1,000 latencies per key by default', () => {
+		const metrics = new ProcessMetrics();
+		for (let i = 1; i <= 1005; i++) metrics.record(record({ latencyMs: i }));
+		const { latencyMs, calls } = metrics.snapshot().byModel['llama3.1:8b'];
+		expect(calls).toBe(1005);
+		expect(latencyMs.samples).toBe(1000);
+		// The window is 6..1005, so the median is its 500th value.
+		expect(latencyMs.p50).toBe(505);
+	});
+
+	it('stamps the first call after creation or reset, and reset clears everything', () => {
+		const metrics = new ProcessMetrics();
+		expect(metrics.snapshot()).toEqual({ since: null, byBackend: {}, byModel: {} });
+		const before = Date.now();
+		metrics.record(record());
+		const since = metrics.snapshot().since;
+		expect(since).not.toBeNull();
+		expect(Date.parse(since as string)).toBeGreaterThanOrEqual(before - 1);
+		metrics.reset();
+		expect(metrics.snapshot()).toEqual({ since: null, byBackend: {}, byModel: {} });
+	});
+
+	it('returns snapshots that later calls do not change', () => {
+		const metrics = new ProcessMetrics();
+		metrics.record(record());
+		const first = metrics.snapshot();
+		metrics.record(record());
+		expect(first.byBackend['gpu-a'].calls).toBe(1);
+		expect(metrics.snapshot().byBackend['gpu-a'].calls).toBe(2);
+	});
+});
+
+describe('processMetrics()', () => {
+	afterEach(() => processMetrics().reset());
+
+	it('is one instance per process, on globalThis under a well-known symbol', () => {
+		const shared = processMetrics();
+		expect(processMetrics()).toBe(shared);
+		expect((globalThis as Record<symbol, unknown>)[Symbol.for('n8n-nodes-agent-team.metrics')]).toBe(shared);
+	});
+
+	it('is shared with a second copy of the module, as when n8n loads the package twice', () => {
+		let otherCopy: typeof import('./process-metrics') | undefined;
+		jest.isolateModules(() => {
+			otherCopy = jest.requireActual<typeof import('./process-metrics')>('./process-metrics');
+		});
+		expect(otherCopy).toBeDefined();
+		expect(otherCopy?.ProcessMetrics).not.toBe(ProcessMetrics); // really a second module instance
+		otherCopy?.processMetrics().record(record({ backend: 'from-copy' }));
+		processMetrics().record(record({ backend: 'from-here' }));
+		expect(Object.keys(processMetrics().snapshot().byBackend).sort()).toEqual(['from-copy', 'from-here']);
+		expect(otherCopy?.processMetrics()).toBe(processMetrics());
+	});
+});

@@ -1,0 +1,82 @@
+import type { CallRecord } from './call-record';
+import { LatencyWindow, validWindow } from './latency-window';
+import {
+	addCounts,
+	countsOf,
+	emptyCounts,
+	statsRecord,
+	toStats,
+	type AggregateCounts,
+	type AggregateStats,
+	type MetricsSnapshot,
+} from './snapshot';
+
+export const DEFAULT_LATENCY_WINDOW = 1000;
+
+export interface ProcessMetricsOptions {
+	/** Latencies kept per backend and per model for percentiles (default 1,000). */
+	window?: number;
+}
+
+interface Aggregate {
+	counts: AggregateCounts;
+	latencies: LatencyWindow;
+}
+
+/** Aggregates of every call made in this process, per backend and per model. */
+export class ProcessMetrics {
+	private readonly window: number;
+	private readonly byBackend = new Map<string, Aggregate>();
+	private readonly byModel = new Map<string, Aggregate>();
+	private since: Date | null = null;
+
+	constructor(options: ProcessMetricsOptions = {}) {
+		this.window = validWindow(options.window ?? DEFAULT_LATENCY_WINDOW);
+	}
+
+	record(record: CallRecord): void {
+		this.since ??= new Date();
+		const counts = countsOf(record);
+		this.add(this.byBackend, record.backend, counts, record.latencyMs);
+		this.add(this.byModel, record.model, counts, record.latencyMs);
+	}
+
+	snapshot(): MetricsSnapshot {
+		return {
+			since: this.since?.toISOString() ?? null,
+			byBackend: toStatsRecord(this.byBackend),
+			byModel: toStatsRecord(this.byModel),
+		};
+	}
+
+	reset(): void {
+		this.byBackend.clear();
+		this.byModel.clear();
+		this.since = null;
+	}
+
+	private add(into: Map<string, Aggregate>, key: string, counts: AggregateCounts, latencyMs: number): void {
+		let aggregate = into.get(key);
+		if (!aggregate) into.set(key, (aggregate = { counts: emptyCounts(), latencies: new LatencyWindow(this.window) }));
+		addCounts(aggregate.counts, counts);
+		aggregate.latencies.push(latencyMs);
+	}
+}
+
+function toStatsRecord(aggregates: Map<string, Aggregate>): Record<string, AggregateStats> {
+	const result = statsRecord();
+	for (const [key, { counts, latencies }] of aggregates) result[key] = toStats({ ...counts }, latencies.values());
+	return result;
+}
+
+// On globalThis so every node of this package shares one instance even if n8n loads our files
+// through more than one module instance (as the gateway registry does).
+const SHARED_KEY = Symbol.for('n8n-nodes-agent-team.metrics');
+
+/** The one ProcessMetrics every node in this process records into. */
+export function processMetrics(): ProcessMetrics {
+	const store = globalThis as Record<symbol, unknown>;
+	let shared = store[SHARED_KEY] as ProcessMetrics | undefined;
+	if (!shared) store[SHARED_KEY] = shared = new ProcessMetrics();
+	return shared;
+}

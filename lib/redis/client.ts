@@ -1,0 +1,63 @@
+import Redis, { type RedisOptions } from 'ioredis';
+
+/** What the Agent Team Redis credential holds. */
+export interface RedisConfig {
+	host: string;
+	port: number;
+	username?: string;
+	password?: string;
+	database?: number;
+	tls?: boolean;
+	keyPrefix?: string;
+}
+
+/**
+ * An ioredis client that fails fast instead of queueing commands forever when Redis is down,
+ * so a node reports a clear error rather than hanging the workflow.
+ */
+export function createRedisClient(config: RedisConfig, overrides: RedisOptions = {}): Redis {
+	return new Redis({
+		host: config.host,
+		port: config.port,
+		username: config.username || undefined,
+		password: config.password || undefined,
+		db: config.database ?? 0,
+		tls: config.tls ? {} : undefined,
+		keyPrefix: config.keyPrefix || undefined,
+		connectTimeout: 5_000,
+		maxRetriesPerRequest: 2,
+		enableOfflineQueue: true,
+		lazyConnect: true,
+		...overrides,
+	});
+}
+
+/** Connects, PINGs and disconnects: the credential test. */
+export async function pingRedis(config: RedisConfig): Promise<void> {
+	const client = createRedisClient(config, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+	let socketError: Error | undefined;
+	client.on('error', (error: Error) => (socketError ??= error)); // reported through the rejection below
+	try {
+		await client.connect().catch((error: Error) => {
+			throw socketError ?? error;
+		});
+		const reply = await client.ping();
+		if (reply !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
+	} finally {
+		// quit() waits for the socket to close, so no handle outlives the test; disconnect() when it never opened.
+		if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+		else client.disconnect();
+	}
+}
+
+export function redisConfigFromCredential(data: Record<string, unknown>): RedisConfig {
+	return {
+		host: String(data.host ?? '127.0.0.1'),
+		port: Number(data.port ?? 6379),
+		username: data.username ? String(data.username) : undefined,
+		password: data.password ? String(data.password) : undefined,
+		database: Number(data.database ?? 0),
+		tls: data.tls === true,
+		keyPrefix: data.keyPrefix === undefined ? 'agent-team:' : String(data.keyPrefix),
+	};
+}
