@@ -9,7 +9,7 @@ describe('balancer stage (weighted round-robin)', () => {
 		const stage = createBalancerStage([fakeBackend('a', 3), fakeBackend('b', 1)]);
 		const picks: string[] = [];
 		for (let i = 0; i < 8; i++) {
-			const call = { kind: 'chat', request: { model: 'm' }, options: {}, trace: { queueMs: 0, cacheHit: false, retries: 0 } } as Call;
+			const call = { kind: 'chat', request: { model: 'm' }, options: {}, trace: { queueMs: 0, cacheHit: false, retries: 0, warnings: [] } } as Call;
 			await stage.handle(call, async (c) => picks.push(c.target!.name));
 		}
 		expect(picks.filter((p) => p === 'a')).toHaveLength(6);

@@ -1,6 +1,7 @@
 import { createBalancerStage } from '../balancer';
 import { createCacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
+import { createRunnerOptionsStage } from '../runner-options';
 import { createSchedulerStage } from '../scheduler';
 import { createSingleFlightStage } from '../single-flight';
 import type { ClusterConfig } from './config';
@@ -17,7 +18,8 @@ const sendToBackend: Handler = (call) => {
 };
 
 /**
- * The one path every call takes: cache → single-flight → scheduler → balancer → transport.
+ * The one path every call takes: cache → single-flight → scheduler → balancer →
+ * runner-options → transport.
  * Nodes only see `chat` and `embed`; each stage can grow without touching them.
  */
 export class Gateway {
@@ -44,6 +46,7 @@ export class Gateway {
 			createSingleFlightStage(),
 			createSchedulerStage(slots),
 			createBalancerStage(this.backends),
+			createRunnerOptionsStage(),
 		];
 		this.pipeline = compose(this.stages, sendToBackend);
 	}
@@ -91,5 +94,5 @@ export class Gateway {
 }
 
 function newTrace(): CallTrace {
-	return { queueMs: 0, cacheHit: false, retries: 0 };
+	return { queueMs: 0, cacheHit: false, retries: 0, warnings: [] };
 }

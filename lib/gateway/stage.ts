@@ -6,6 +6,8 @@ export interface CallTrace {
 	queueMs: number;
 	cacheHit: boolean;
 	retries: number;
+	/** Things the operator should know (e.g. this call forced a model reload). */
+	warnings: string[];
 }
 
 export type Call =
@@ -15,7 +17,8 @@ export type Call =
 export type Handler = (call: Call) => Promise<unknown>;
 
 /**
- * One step of the gateway pipeline (cache → single-flight → scheduler → balancer → transport).
+ * One step of the gateway pipeline (cache → single-flight → scheduler → balancer →
+ * runner-options → transport).
  * A stage may answer the call itself, change it, or pass it on with `next`.
  */
 export interface Stage {

@@ -18,6 +18,7 @@ function chatResult(overrides: Partial<GatewayChatResult> = {}): GatewayChatResu
 		queueMs: 25,
 		cacheHit: false,
 		retries: 1,
+		warnings: [],
 		...overrides,
 	};
 }

@@ -1,0 +1,52 @@
+import type { Stage } from '../gateway/stage';
+
+/** Options that decide how Ollama loads a model: a change makes it reload the model. */
+const RUNNER_KEYS = ['num_ctx', 'num_batch', 'num_gpu', 'main_gpu', 'num_thread', 'use_mmap'] as const;
+type RunnerKey = (typeof RUNNER_KEYS)[number];
+type RunnerOptions = Partial<Record<RunnerKey, unknown>>;
+
+const normaliseModel = (model: string) => (model.includes(':') ? model : `${model}:latest`);
+
+/**
+ * Keeps runner options stable per model and backend. Ollama reloads a model (seconds to
+ * minutes) whenever a request's runner options differ from the loaded copy's, so a workflow
+ * that alternates num_ctx thrashes the GPU. This stage remembers what each backend's copy was
+ * loaded with and:
+ * - fills in the loaded values when a request sets none (no reload to the server default);
+ * - serves a smaller num_ctx with the loaded larger one (more context never hurts the answer);
+ * - lets a real change through, but records a warning that the call forces a reload.
+ * It runs after the balancer, because the loaded copy is per backend.
+ */
+export function createRunnerOptionsStage(): Stage {
+	const loaded = new Map<string, RunnerOptions>();
+	return {
+		name: 'runner-options',
+		handle(call, next) {
+			const backend = call.target?.name ?? '?';
+			const model = normaliseModel(call.request.model);
+			const key = `${backend}\u0000${model}`;
+			const requested = { ...(call.request.options ?? {}) } as Record<string, unknown>;
+			const pinned = loaded.get(key);
+			if (!pinned) {
+				loaded.set(key, Object.fromEntries(RUNNER_KEYS.filter((k) => requested[k] !== undefined).map((k) => [k, requested[k]])));
+				return next(call);
+			}
+			for (const k of RUNNER_KEYS) {
+				const want = requested[k];
+				const have = pinned[k];
+				if (want === undefined) {
+					if (have !== undefined) requested[k] = have;
+				} else if (k === 'num_ctx' && typeof have === 'number' && typeof want === 'number' && want < have) {
+					requested[k] = have;
+				} else if (want !== have) {
+					call.trace.warnings.push(
+						`${k} ${have === undefined ? '(server default)' : String(have)} → ${String(want)} makes backend "${backend}" reload model "${call.request.model}"; keep ${k} the same for this model to avoid reloads`,
+					);
+					pinned[k] = want;
+				}
+			}
+			call.request = { ...call.request, options: requested } as typeof call.request;
+			return next(call);
+		},
+	};
+}
