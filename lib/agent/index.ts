@@ -9,3 +9,4 @@ export {
 	retryInstruction,
 	type OutputFormat,
 } from './structured-output';
+export { runAgent, SERVER_DEFAULT_NUM_CTX, type AgentRunInput, type AgentRunDeps, type AgentRunResult } from './run-agent';

@@ -21,7 +21,8 @@ export function createBalancerStage(backends: OllamaTransport[]): Stage {
 	return {
 		name: 'balancer',
 		handle(call, next) {
-			call.target = pick();
+			// A call may come pinned to a backend (e.g. warming a model up on each one).
+			call.target ??= pick();
 			return next(call);
 		},
 	};

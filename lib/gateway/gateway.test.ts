@@ -45,3 +45,32 @@ describe('Gateway', () => {
 		}
 	});
 });
+
+describe('Gateway.warmUp', () => {
+	it('loads the model on every backend before any item, so no item pays the load time', async () => {
+		const sim2 = await startSimulator({ timeScale: 1, loadMs: 150, decodeTokensPerSec: 1000 });
+		try {
+			gateway = new Gateway({
+				backends: [
+					{ name: 'a', baseUrl: sim.url, weight: 1, parallel: 1 },
+					{ name: 'b', baseUrl: sim2.url, weight: 1, parallel: 1 },
+				],
+			});
+			sim.unloadAll();
+			const warm = await gateway.warmUp({ model: 'llama3.2:3b', options: { num_ctx: 2048 } });
+			expect(warm.map((w) => [w.backend, w.doneReason])).toEqual([
+				['a', 'load'],
+				['b', 'load'],
+			]);
+			expect(sim2.stats.loads).toBe(1);
+			expect(warm.find((w) => w.backend === 'b')!.loadMs).toBeGreaterThanOrEqual(150);
+			const after = await Promise.all([1, 2].map((i) => gateway!.chat({ model: 'llama3.2:3b', messages: [{ role: 'user', content: `w${i}` }] })));
+			for (const r of after) expect(r.loadMs).toBeLessThan(5);
+			expect(sim2.stats.loads).toBe(1);
+			// The warm-up pinned num_ctx, so the calls that set none stay on the loaded runner.
+			expect((sim2.stats.lastRequests.at(-1)!.body as { options: { num_ctx: number } }).options.num_ctx).toBe(2048);
+		} finally {
+			await sim2.close();
+		}
+	});
+});

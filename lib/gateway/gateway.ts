@@ -80,6 +80,18 @@ export class Gateway {
 		return await this.send<EmbedResult>({ kind: 'embed', request, options, trace: newTrace() });
 	}
 
+	/**
+	 * Loads a model on every backend now (Ollama loads on a request with no messages), through
+	 * the pipeline so the runner options it is loaded with are the ones later calls keep.
+	 */
+	async warmUp(request: Pick<ChatRequest, 'model' | 'options' | 'keep_alive'>, options: CallOptions = {}): Promise<GatewayChatResult[]> {
+		return await Promise.all(
+			this.backends.map((target) =>
+				this.send<ChatResult>({ kind: 'chat', request: { ...request, messages: [] }, options, trace: newTrace(), target }),
+			),
+		);
+	}
+
 	/** Asks every backend for its models; rejects naming the first backend that fails. */
 	async listModels(options: CallOptions = {}): Promise<Array<{ backend: string; models: string[] }>> {
 		return await Promise.all(

@@ -1,0 +1,213 @@
+import type { Gateway, GatewayChatResult } from '../gateway';
+import type { ConversationStore } from '../memory';
+import type { ChatRequest, Message } from '../ollama';
+import {
+	compactPrompt,
+	countChatTokens,
+	fitContext,
+	resolveReserveOutput,
+	type ChatMessage,
+	type ContextDocument,
+	type FitStrategy,
+	type TokenCalibrator,
+	type TokenEncoding,
+} from '../tokens';
+import { checkReply, ollamaFormat, OutputValidationError, retryInstruction, type OutputFormat } from './structured-output';
+import type { AgentTool, ToolCallTrace } from './tool';
+import { runToolLoop } from './tool-loop';
+
+/** Ollama's default context window when a request sets no num_ctx. */
+export const SERVER_DEFAULT_NUM_CTX = 4096;
+
+export interface AgentRunInput {
+	model: string;
+	system: string;
+	prompt: string;
+	/** Ollama options (temperature, seed, num_ctx, num_predict …). */
+	options: NonNullable<ChatRequest['options']>;
+	keepAlive?: string | number;
+	format: OutputFormat;
+	documents: ContextDocument[];
+	sessionKey?: string;
+	context: {
+		strategy: FitStrategy;
+		/** Share of the free context for the conversation, 0–1 (the rest is for documents). */
+		historyShare: number;
+		summaryModel?: string;
+		compact: boolean;
+		encoding: TokenEncoding;
+	};
+	maxToolIterations: number;
+}
+
+export interface AgentRunDeps {
+	gateway: Gateway;
+	calibrator: TokenCalibrator;
+	store?: ConversationStore;
+	tools?: AgentTool[];
+	signal?: AbortSignal;
+	onChunk?: (text: string) => void;
+	onToolCall?: (trace: ToolCallTrace) => void;
+}
+
+export interface AgentRunResult {
+	response: string;
+	/** The parsed reply for JSON output formats. */
+	data?: unknown;
+	final: GatewayChatResult;
+	/** Every model call the item made (tool turns, the format retry, the summary). */
+	calls: GatewayChatResult[];
+	estimate: { estimatedTokens: number; modelTokens: number; errorPct: number };
+	context: {
+		numCtx: number;
+		estimatedPromptTokens: number;
+		dropped: { turns: number; documents: number; chunks: number; tokens: number };
+		summarized?: { turns: number; tokensBefore: number; tokensAfter: number };
+		tokensSaved: number;
+		compactedChars: number;
+		strategy: FitStrategy;
+	};
+	trace: ToolCallTrace[];
+	warnings: string[];
+	memory?: { store: ConversationStore['kind']; sessionKey: string; historyMessages: number };
+}
+
+const SUMMARY_SYSTEM =
+	'Summarize the conversation below for the assistant who continues it. Keep names, numbers, decisions and open questions. Be brief.';
+
+/**
+ * One agent turn for one item: memory → compaction → fit into num_ctx → (tool loop) →
+ * output-format check with one retry → memory write. Everything a node needs to report.
+ */
+export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promise<AgentRunResult> {
+	const { gateway, calibrator, store, signal } = deps;
+	const calls: GatewayChatResult[] = [];
+	const chat = async (request: ChatRequest, stream = true) => {
+		const result = await gateway.chat(request, { signal, onChunk: stream ? deps.onChunk : undefined });
+		calls.push(result);
+		return result;
+	};
+
+	let compactedChars = 0;
+	const compact = (text: string) => {
+		if (!input.context.compact) return text;
+		const result = compactPrompt(text);
+		compactedChars += result.removedChars;
+		return result.text;
+	};
+	const system = compact(input.system);
+	const prompt = compact(input.prompt);
+	const documents = input.documents.map((d) => ({ ...d, text: compact(d.text) }));
+
+	const history = input.sessionKey && store ? ((await store.load(input.sessionKey)) as ChatMessage[]) : [];
+	const numCtx = Number(input.options.num_ctx) || SERVER_DEFAULT_NUM_CTX;
+	const summaryModel = input.context.summaryModel || input.model;
+	const fit = await fitContext({
+		system,
+		history,
+		documents,
+		prompt,
+		numCtx,
+		reserveOutput: resolveReserveOutput(input.options.num_predict),
+		split: { history: input.context.historyShare, documents: 1 - input.context.historyShare },
+		strategy: input.context.strategy,
+		encoding: input.context.encoding,
+		calibrate: (estimated) => calibrator.calibrate({ model: input.model, estimated }),
+		summarize: async (turns, targetTokens) => {
+			const transcript = turns.map((t) => `${t.role}: ${t.content}`).join('\n');
+			const reply = await chat(
+				{
+					model: summaryModel,
+					messages: [
+						{ role: 'system', content: SUMMARY_SYSTEM },
+						{ role: 'user', content: transcript },
+					],
+					options: { num_predict: Math.max(16, targetTokens) },
+				},
+				false,
+			);
+			return reply.message.content;
+		},
+	});
+
+	const tools = deps.tools ?? [];
+	const request: ChatRequest = {
+		model: input.model,
+		messages: fit.messages as Message[],
+		options: input.options,
+		format: ollamaFormat(input.format),
+	};
+	if (input.keepAlive !== undefined) request.keep_alive = input.keepAlive;
+	const rawEstimate = countChatTokens(fit.messages, {
+		encoding: input.context.encoding,
+		tools: tools.length ? tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) : undefined,
+	});
+
+	let final: GatewayChatResult;
+	let trace: ToolCallTrace[] = [];
+	let newMessages: Message[];
+	const firstCall = calls.length;
+	if (tools.length) {
+		const loop = await runToolLoop({ request, tools, maxIterations: input.maxToolIterations, chat: (r) => chat(r), signal, onToolCall: deps.onToolCall });
+		final = loop.final;
+		trace = loop.trace;
+		newMessages = loop.newMessages;
+	} else {
+		final = await chat(request);
+		newMessages = [{ role: 'assistant', content: final.message.content }];
+	}
+	const mainCall = calls[firstCall];
+	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount);
+
+	const warnings: string[] = [];
+	let response = final.message.content;
+	let data: unknown;
+	if (input.format.type !== 'text') {
+		let check = checkReply(input.format, response);
+		if (!check.ok) {
+			warnings.push(`The first reply was rejected (${check.problem}); retried once.`);
+			const retry = await chat(
+				{
+					...request,
+					messages: [
+						...(request.messages ?? []),
+						{ role: 'assistant', content: response },
+						{ role: 'user', content: retryInstruction(check.problem) },
+					],
+				},
+				false,
+			);
+			final = retry;
+			response = retry.message.content;
+			check = checkReply(input.format, response);
+			if (!check.ok) throw new OutputValidationError(check.problem, response);
+		}
+		data = check.value;
+		newMessages = [...newMessages.slice(0, -1), { role: 'assistant', content: response }];
+	}
+
+	if (input.sessionKey && store) {
+		await store.append(input.sessionKey, [{ role: 'user', content: input.prompt }, newMessages[newMessages.length - 1]]);
+	}
+	for (const call of calls) warnings.push(...call.warnings);
+
+	return {
+		response,
+		data,
+		final,
+		calls,
+		estimate,
+		context: {
+			numCtx,
+			estimatedPromptTokens: fit.promptTokens,
+			dropped: fit.dropped,
+			summarized: fit.summarized,
+			tokensSaved: fit.tokensSaved,
+			compactedChars,
+			strategy: fit.strategy,
+		},
+		trace,
+		warnings: [...new Set(warnings)],
+		memory: input.sessionKey && store ? { store: store.kind, sessionKey: input.sessionKey, historyMessages: history.length } : undefined,
+	};
+}
