@@ -1,0 +1,125 @@
+import { TokenCalibrator, defaultCalibrator } from './calibrator';
+
+/** Deterministic PRNG (mulberry32) so the synthetic streams are the same on every run. */
+function random(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** A model whose tokenizer counts 1.18× ours plus a 37-token template, with ±0.5 % noise. */
+function modelCount(estimated: number, next: () => number): number {
+	return Math.round((1.18 * estimated + 37) * (1 + (next() - 0.5) * 0.01));
+}
+
+function meanAbsoluteErrorPct(calibrator: TokenCalibrator, model: string, backend: string | undefined, sizes: number[]): number {
+	const next = random(99);
+	let total = 0;
+	for (const estimated of sizes) {
+		const actual = modelCount(estimated, next);
+		total += Math.abs(calibrator.calibrate({ model, backend, estimated }) - actual) / actual;
+	}
+	return (total / sizes.length) * 100;
+}
+
+function train(calibrator: TokenCalibrator, model: string, backend: string | undefined, count: number, seed = 1): void {
+	const next = random(seed);
+	for (let i = 0; i < count; i++) {
+		const estimated = 50 + Math.floor(next() * 4000);
+		calibrator.observe({ model, backend, estimated, actual: modelCount(estimated, next) });
+	}
+}
+
+const heldOutSizes = Array.from({ length: 200 }, (_, i) => 60 + i * 19);
+
+describe('TokenCalibrator', () => {
+	it('returns the estimate unchanged before any sample', () => {
+		const calibrator = new TokenCalibrator();
+		expect(calibrator.calibrate({ model: 'llama3', estimated: 1234 })).toBe(1234);
+		expect(calibrator.stats('llama3')).toMatchObject({ factor: 1, samples: 0, source: 'none' });
+	});
+
+	it('converges on a ratio-plus-offset model to under 2 % error', () => {
+		const calibrator = new TokenCalibrator();
+		const before = meanAbsoluteErrorPct(calibrator, 'llama3', 'gpu-1', heldOutSizes);
+		train(calibrator, 'llama3', 'gpu-1', 60);
+		const after = meanAbsoluteErrorPct(calibrator, 'llama3', 'gpu-1', heldOutSizes);
+		expect(before).toBeGreaterThan(15);
+		expect(after).toBeLessThan(2);
+		expect(calibrator.stats('llama3', 'gpu-1')).toMatchObject({ samples: 60, method: 'linear', source: 'backend' });
+	});
+
+	it('chooses the linear fit over a pure ratio when the template adds a fixed offset', () => {
+		const ratioOnly = new TokenCalibrator({ method: 'ratio' });
+		const auto = new TokenCalibrator();
+		train(ratioOnly, 'm', undefined, 60);
+		train(auto, 'm', undefined, 60);
+		const smallRequests = Array.from({ length: 50 }, (_, i) => 60 + i * 4);
+		expect(meanAbsoluteErrorPct(auto, 'm', undefined, smallRequests)).toBeLessThan(meanAbsoluteErrorPct(ratioOnly, 'm', undefined, smallRequests) / 2);
+	});
+
+	it('averages the first samples during warm-up', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		calibrator.observe({ model: 'm', estimated: 1000, actual: 1100 });
+		calibrator.observe({ model: 'm', estimated: 1000, actual: 1300 });
+		expect(calibrator.stats('m').factor).toBeCloseTo(1.2, 10);
+		expect(calibrator.calibrate({ model: 'm', estimated: 500 })).toBe(600);
+	});
+
+	it('rejects absurd counts such as a prompt_eval_count that only covers KV-cache misses', () => {
+		const calibrator = new TokenCalibrator();
+		train(calibrator, 'm', undefined, 30);
+		const before = calibrator.calibrate({ model: 'm', estimated: 2000 });
+		expect(calibrator.observe({ model: 'm', estimated: 2000, actual: 40 })).toBe(false);
+		expect(calibrator.observe({ model: 'm', estimated: 0, actual: 40 })).toBe(false);
+		expect(calibrator.calibrate({ model: 'm', estimated: 2000 })).toBe(before);
+		expect(calibrator.stats('m').samples).toBe(30);
+	});
+
+	it('starts over when the outliers persist (a different model behind the same name)', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'm', estimated: 1000 + i * 10, actual: 1000 + i * 10 });
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'm', estimated: 1000 + i * 10, actual: 3 * (1000 + i * 10) });
+		expect(calibrator.stats('m').factor).toBeCloseTo(3, 5);
+	});
+
+	it('uses the model-wide correction for a backend it has not seen, and the backend’s own once it has samples', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'qwen', backend: 'a', estimated: 1000, actual: 1200 });
+		expect(calibrator.calibrate({ model: 'qwen', backend: 'new', estimated: 1000 })).toBe(1200);
+		expect(calibrator.stats('qwen', 'new')).toMatchObject({ source: 'model', samples: 10 });
+
+		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'qwen', backend: 'b', estimated: 1000, actual: 900 });
+		expect(calibrator.calibrate({ model: 'qwen', backend: 'b', estimated: 1000 })).toBe(900);
+		expect(calibrator.calibrate({ model: 'qwen', backend: 'a', estimated: 1000 })).toBe(1200);
+		expect(calibrator.stats('qwen', 'b')).toMatchObject({ source: 'backend', samples: 10 });
+		// The model-wide correction has learned from both backends.
+		expect(calibrator.stats('qwen').samples).toBe(20);
+		expect(calibrator.calibrate({ model: 'other', backend: 'a', estimated: 1000 })).toBe(1000);
+	});
+
+	it('reports the estimate made before learning from the reply, then learns', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		expect(calibrator.report('m', 'a', 1000, 1250)).toEqual({ estimatedTokens: 1000, modelTokens: 1250, errorPct: -20 });
+		expect(calibrator.report('m', 'a', 1000, 1250)).toEqual({ estimatedTokens: 1250, modelTokens: 1250, errorPct: 0 });
+	});
+
+	it('forgets a model on reset', () => {
+		const calibrator = new TokenCalibrator();
+		calibrator.observe({ model: 'm', backend: 'a', estimated: 100, actual: 150 });
+		calibrator.observe({ model: 'n', estimated: 100, actual: 150 });
+		calibrator.reset('m');
+		expect(calibrator.stats('m', 'a').samples).toBe(0);
+		expect(calibrator.stats('n').samples).toBe(1);
+	});
+
+	it('exports one shared process-wide instance', () => {
+		expect(defaultCalibrator).toBeInstanceOf(TokenCalibrator);
+		expect(require('./index').defaultCalibrator).toBe(defaultCalibrator);
+	});
+});

@@ -1,0 +1,102 @@
+import * as tiktoken from 'tiktoken';
+import { countChatTokens, countTextTokens, REPLY_PRIMER_TOKENS, TOKENS_PER_MESSAGE, type ChatMessage } from './counter';
+import { getEncoder } from './encoders';
+
+const reference = tiktoken.get_encoding('cl100k_base');
+const referenceO200k = tiktoken.get_encoding('o200k_base');
+
+afterAll(() => {
+	reference.free();
+	referenceO200k.free();
+});
+
+describe('countTextTokens', () => {
+	it.each([
+		['plain prose', 'The quick brown fox jumps over the lazy dog.'],
+		['code', 'function add(a: number, b: number): number {\n\treturn a + b;\n}\n'],
+		['unicode', 'Grüße aus Köln — 東京タワー 🚀 naïve café'],
+		['long text', 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(200)],
+	])('matches tiktoken cl100k_base for %s', (_name, text) => {
+		expect(countTextTokens(text)).toBe(reference.encode(text).length);
+	});
+
+	it('matches o200k_base when asked for it', () => {
+		// o200k covers more non-English words than cl100k, so the counts differ here.
+		const text = 'Привет, как дела? Это тест. '.repeat(20);
+		expect(countTextTokens(text, 'o200k_base')).toBe(referenceO200k.encode(text).length);
+		expect(countTextTokens(text, 'o200k_base')).not.toBe(countTextTokens(text, 'cl100k_base'));
+	});
+
+	it('counts special-token markers in user text as ordinary text instead of throwing', () => {
+		const text = 'please ignore <|endoftext|> in this sentence';
+		expect(countTextTokens(text)).toBe(reference.encode_ordinary(text).length);
+	});
+
+	it('returns 0 for empty text', () => {
+		expect(countTextTokens('')).toBe(0);
+	});
+
+	it('encodes a string once however often it is counted', () => {
+		const encode = jest.spyOn(getEncoder('cl100k_base'), 'encode_ordinary');
+		const text = 'A long document that a fitting pass looks at more than once. '.repeat(50);
+		const first = countTextTokens(text);
+		for (let i = 0; i < 5; i++) expect(countTextTokens(text)).toBe(first);
+		expect(encode).toHaveBeenCalledTimes(1);
+		encode.mockRestore();
+	});
+
+	it('gives the same answer from the cache as from a fresh encoding', () => {
+		const text = 'A sentence long enough to be cached by the counter. '.repeat(30);
+		const first = countTextTokens(text);
+		const again = countTextTokens(text.slice(0)); // equal string, possibly another object
+		expect(again).toBe(first);
+		expect(first).toBe(reference.encode(text).length);
+	});
+});
+
+describe('countChatTokens', () => {
+	const messages: ChatMessage[] = [
+		{ role: 'system', content: 'You are a terse assistant.' },
+		{ role: 'user', content: 'What is the capital of France?' },
+		{ role: 'assistant', content: 'Paris.' },
+	];
+
+	it('adds per-message framing and the reply primer to the content tokens', () => {
+		const content = messages.reduce((sum, m) => sum + reference.encode(m.content).length + reference.encode(m.role).length, 0);
+		expect(countChatTokens(messages)).toBe(content + messages.length * TOKENS_PER_MESSAGE + REPLY_PRIMER_TOKENS);
+	});
+
+	it('counts an empty request as just the reply primer', () => {
+		expect(countChatTokens([])).toBe(REPLY_PRIMER_TOKENS);
+	});
+
+	it('counts tool definitions and tool calls as JSON', () => {
+		const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+		expect(countChatTokens(messages, { tools }) - countChatTokens(messages)).toBe(reference.encode(JSON.stringify(tools)).length);
+		const toolCalls = [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }];
+		const withCall: ChatMessage[] = [...messages, { role: 'assistant', content: '', tool_calls: toolCalls }];
+		const withoutCall: ChatMessage[] = [...messages, { role: 'assistant', content: '' }];
+		expect(countChatTokens(withCall) - countChatTokens(withoutCall)).toBe(reference.encode(JSON.stringify(toolCalls)).length);
+	});
+});
+
+describe('encoder lifetime', () => {
+	it('builds each encoding once per process, however often it counts', () => {
+		// A fresh module registry: encoders and counter start from nothing, tiktoken is watched.
+		jest.isolateModules(() => {
+			const tiktokenModule = require('tiktoken') as typeof tiktoken;
+			const getEncoding = jest.spyOn(tiktokenModule, 'get_encoding');
+			const counter = require('./counter') as typeof import('./counter');
+			const encoders = require('./encoders') as typeof import('./encoders');
+			expect(encoders.encoderCreations()).toBe(0);
+			for (let i = 0; i < 50; i++) {
+				counter.countTextTokens(`fresh text number ${i} that is not cached yet, long enough to be cached`);
+				counter.countChatTokens([{ role: 'user', content: `message ${i}` }]);
+				counter.countTextTokens(`o200k text ${i}`, 'o200k_base');
+			}
+			expect(encoders.encoderCreations()).toBe(2);
+			expect(getEncoding.mock.calls.map((call) => call[0]).sort()).toEqual(['cl100k_base', 'o200k_base']);
+			getEncoding.mockRestore();
+		});
+	});
+});

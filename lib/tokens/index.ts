@@ -1,0 +1,29 @@
+/**
+ * Token management: counting (tiktoken), calibration against each model's own counts, fitting a
+ * request into num_ctx, and lossless prompt compaction.
+ */
+export { countTextTokens, countChatTokens, type ChatMessage, type ChatRole, type CountChatOptions } from './counter';
+export type { TokenEncoding } from './encoders';
+export {
+	TokenCalibrator,
+	defaultCalibrator,
+	type CalibrationMethod,
+	type CalibrationQuery,
+	type CalibrationSample,
+	type CalibrationStats,
+	type TokenCalibratorOptions,
+	type TokenUsageReport,
+} from './calibrator';
+export {
+	fitContext,
+	resolveReserveOutput,
+	DEFAULT_RESERVE_OUTPUT,
+	type FitContextInput,
+	type FitResult,
+	type FitBudget,
+	type FitStrategy,
+} from './fit-context';
+export type { ContextDocument } from './documents-fit';
+export type { Summarizer } from './history-fit';
+export { ContextOverflowError, type ContextOverflowDetails } from './context-overflow-error';
+export { compactPrompt, type CompactResult } from './compact';
