@@ -6,13 +6,20 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { runAgent } from '../../lib/agent';
+import { processMetrics, recordFromError, RunSummary, type CallRecord } from '../../lib/metrics';
+import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
+import { redisMetricsFor } from '../shared/redis-metrics';
 import { runItemsConcurrently } from '../shared/run-items';
 import { agentProperties } from './description';
-import { buildChatRequest } from './helpers/build-chat-request';
-import { toOutputJson } from './helpers/to-output-item';
+import { getConnectedTools } from './helpers/connected-tools';
+import { conversationStoreFor } from './helpers/conversation-store';
+import { keepAliveOf, ollamaOptions, readAgentInput, readOptions } from './helpers/read-parameters';
+import { itemRecord, toOutputJson } from './helpers/to-output-item';
+import { createChunkSender } from './helpers/stream-chunks';
 
 export class TeamAgent implements INodeType {
 	description: INodeTypeDescription = {
@@ -22,10 +29,13 @@ export class TeamAgent implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["role"] + ": " + $parameter["model"] }}',
-		description: 'One LLM agent (role, model, prompt) on your Ollama cluster, through the shared pooled gateway',
+		description: 'One LLM agent (role, model, prompt, tools, memory) on your Ollama cluster, through the shared pooled gateway',
 		defaults: { name: 'Team Agent' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
+		inputs: [
+			NodeConnectionTypes.Main,
+			{ type: NodeConnectionTypes.AiTool, displayName: 'Tools', required: false },
+		],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' },
@@ -41,11 +51,59 @@ export class TeamAgent implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const gateway = await gatewayForNode(this);
-		const output = await runItemsConcurrently(this, async (itemIndex, signal) => {
-			const request = buildChatRequest(this, itemIndex);
-			const result = await gateway.chat(request, { signal });
-			return toOutputJson(result, { parseJson: request.format === 'json' });
-		});
+		const tools = await getConnectedTools(this);
+		const store = await conversationStoreFor(this);
+		const redisMetrics = await redisMetricsFor(this);
+		const summary = new RunSummary();
+		const record = (entry: CallRecord) => {
+			summary.add(entry);
+			processMetrics().record(entry);
+			void redisMetrics?.record(entry).catch(() => undefined); // metrics never fail an item
+		};
+
+		const options = readOptions(this, 0);
+		if (options.warmUp) {
+			const model = String(this.getNodeParameter('model', 0, '')).trim();
+			await gateway.warmUp({ model, options: ollamaOptions(options, (f, m) => new Error(`${f} ${m}`)), keep_alive: keepAliveOf(options) });
+		}
+		const sendChunk = createChunkSender(this);
+		const started = new Map<number, number>();
+
+		const output = await runItemsConcurrently(
+			this,
+			async (itemIndex, signal) => {
+				started.set(itemIndex, performance.now());
+				const input = readAgentInput(this, itemIndex);
+				sendChunk?.('begin', itemIndex);
+				const run = await runAgent(input, {
+					gateway,
+					calibrator: defaultCalibrator,
+					store,
+					tools,
+					signal,
+					onChunk: sendChunk && ((text) => sendChunk('item', itemIndex, text)),
+					onToolCall: (call) =>
+						this.logAiEvent('ai-tool-called', JSON.stringify({ item: itemIndex, tool: call.tool, ms: call.durationMs, ok: !call.error })),
+				});
+				sendChunk?.('end', itemIndex);
+				const latencyMs = performance.now() - started.get(itemIndex)!;
+				record(itemRecord(run, latencyMs));
+				return toOutputJson(run, latencyMs);
+			},
+			(itemIndex, error) => {
+				sendChunk?.('error', itemIndex, (error as Error).message);
+				const model = String(this.getNodeParameter('model', itemIndex, '') ?? '');
+				record(recordFromError(error, { model, latencyMs: performance.now() - (started.get(itemIndex) ?? performance.now()) }));
+			},
+		);
+
+		this.logAiEvent('ai-llm-generated-output', summary.toLogMessage());
+		if (options.summaryItem) {
+			output.push({
+				json: { runSummary: summary.summary() as never },
+				pairedItem: this.getInputData().map((_item, item) => ({ item })),
+			});
+		}
 		return [output];
 	}
 }

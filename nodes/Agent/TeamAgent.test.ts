@@ -109,7 +109,7 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 	});
 
 	it('parses JSON output into "data" when JSON output is on', async () => {
-		const result = await runWorkflow(agentWorkflow({ options: { jsonOutput: true } }), { credentials: credentials({ apiKey: 'sk-live-secret' }) });
+		const result = await runWorkflow(agentWorkflow({ outputFormat: 'json' }), { credentials: credentials({ apiKey: 'sk-live-secret' }) });
 		const json = result.output('Team Agent')[0].json as Record<string, any>;
 		expect(JSON.parse(json.response)).toEqual(json.data);
 		expect((sim.stats.lastRequests.at(-1)!.body as any).format).toBe('json');

@@ -1,17 +1,8 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { toItemError } from './node-error';
 
 export type ItemWork = (itemIndex: number, signal: AbortSignal) => Promise<IDataObject>;
-
-function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
-	const message = (error as Error)?.message ?? String(error);
-	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { itemIndex });
-}
 
 /**
  * Runs `work` for every input item at once (the gateway bounds how many reach Ollama) and
@@ -19,7 +10,11 @@ function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
  * item becomes an error item and the others keep their results; otherwise the first failure
  * cancels the calls still running and is thrown, naming its item.
  */
-export async function runItemsConcurrently(ctx: IExecuteFunctions, work: ItemWork): Promise<INodeExecutionData[]> {
+export async function runItemsConcurrently(
+	ctx: IExecuteFunctions,
+	work: ItemWork,
+	onError?: (itemIndex: number, error: unknown) => void,
+): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	const continueOnFail = ctx.continueOnFail();
 	const controller = new AbortController();
@@ -35,7 +30,8 @@ export async function runItemsConcurrently(ctx: IExecuteFunctions, work: ItemWor
 					const json = await work(itemIndex, controller.signal);
 					return { json, pairedItem: { item: itemIndex } };
 				} catch (error) {
-					const nodeError = toNodeError(ctx, error, itemIndex);
+					onError?.(itemIndex, error);
+					const nodeError = toItemError(ctx.getNode(), error, itemIndex);
 					if (continueOnFail) {
 						return { json: { error: nodeError.message }, pairedItem: { item: itemIndex } };
 					}

@@ -1,42 +1,65 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { GatewayChatResult } from '../../../lib/gateway';
+import type { AgentRunResult } from '../../../lib/agent';
+import { itemMetrics, recordFromChatResult, type CallRecord } from '../../../lib/metrics';
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
+/** All model calls of one item as one record: tokens and phase times summed, wall time as latency. */
+export function itemRecord(run: AgentRunResult, latencyMs: number): CallRecord {
+	const records = run.calls.map((call) => recordFromChatResult(call));
+	const sum = (key: keyof CallRecord) => records.reduce((total, r) => total + (r[key] as number), 0);
+	return {
+		model: run.final.model,
+		backend: run.final.backend,
+		ok: true,
+		latencyMs,
+		queueMs: sum('queueMs'),
+		loadMs: sum('loadMs'),
+		promptEvalMs: sum('promptEvalMs'),
+		evalMs: sum('evalMs'),
+		promptTokens: sum('promptTokens'),
+		completionTokens: sum('completionTokens'),
+		estimatedPromptTokens: run.estimate.estimatedTokens,
+		retries: sum('retries'),
+		cacheHit: records.every((r) => r.cacheHit),
+	};
+}
 
 /**
- * The item a call produces: everything an operator needs in the execution log.
- * queueMs adds the wait inside the gateway to the wait inside Ollama (its total minus the
- * phases it reports), so it is the whole time the request spent not being computed.
+ * The item an agent turn produces: the answer and everything an operator needs in the
+ * execution log (tokens with the estimate's error, phase timings, throughput, backend,
+ * context fitting, tool calls, memory, warnings).
  */
-export function toOutputJson(result: GatewayChatResult, options: { parseJson?: boolean } = {}): IDataObject {
-	const serverQueueMs = Math.max(0, result.totalMs - result.loadMs - result.promptEvalMs - result.evalMs);
+export function toOutputJson(run: AgentRunResult, latencyMs: number): IDataObject {
+	const metrics = itemMetrics(itemRecord(run, latencyMs));
 	const json: IDataObject = {
-		response: result.message.content,
-		model: result.model,
-		backend: result.backend,
-		doneReason: result.doneReason,
+		response: run.response,
+		...(run.data !== undefined ? { data: run.data as IDataObject } : {}),
+		model: run.final.model,
+		backend: run.final.backend,
+		doneReason: run.final.doneReason,
 		usage: {
-			promptTokens: result.promptEvalCount,
-			completionTokens: result.evalCount,
-			totalTokens: result.promptEvalCount + result.evalCount,
+			promptTokens: metrics.tokens.prompt,
+			completionTokens: metrics.tokens.completion,
+			totalTokens: metrics.tokens.total,
+			estimatedPromptTokens: run.estimate.estimatedTokens,
+			modelPromptTokens: run.estimate.modelTokens,
+			estimateErrorPct: run.estimate.errorPct,
 		},
 		timings: {
-			totalMs: round(result.latencyMs),
-			queueMs: round(result.queueMs + serverQueueMs),
-			loadMs: round(result.loadMs),
-			promptEvalMs: round(result.promptEvalMs),
-			evalMs: round(result.evalMs),
+			totalMs: metrics.timings.totalMs,
+			queueMs: metrics.timings.queueMs,
+			loadMs: metrics.timings.loadMs,
+			promptEvalMs: metrics.timings.prefillMs,
+			evalMs: metrics.timings.decodeMs,
 		},
-		cacheHit: result.cacheHit,
+		throughput: metrics.throughput,
+		calls: run.calls.length,
+		retries: metrics.retries,
+		cacheHit: metrics.cacheHit,
+		context: run.context as unknown as IDataObject,
 	};
-	if (options.parseJson) {
-		try {
-			json.data = JSON.parse(result.message.content) as IDataObject;
-		} catch {
-			json.data = null;
-			json.parseError = 'The model did not return valid JSON';
-		}
-	}
+	if (run.trace.length) json.toolCalls = run.trace as unknown as IDataObject[];
+	if (run.memory) json.memory = run.memory;
+	if (run.warnings.length) json.warnings = run.warnings;
 	return json;
 }
