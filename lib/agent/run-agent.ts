@@ -12,7 +12,7 @@ import {
 	type TokenCalibrator,
 	type TokenEncoding,
 } from '../tokens';
-import { checkReply, ollamaFormat, OutputValidationError, retryInstruction, type OutputFormat } from './structured-output';
+import { checkReply, compileSchema, ollamaFormat, OutputValidationError, retryInstruction, type OutputFormat } from './structured-output';
 import type { AgentTool, ToolCallTrace } from './tool';
 import { runToolLoop } from './tool-loop';
 
@@ -81,6 +81,8 @@ const SUMMARY_SYSTEM =
  */
 export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promise<AgentRunResult> {
 	const { gateway, calibrator, store, signal } = deps;
+	// A broken schema is the user's input error: report it before spending a model call.
+	if (input.format.type === 'jsonSchema') compileSchema(input.format.schema);
 	const calls: GatewayChatResult[] = [];
 	const chat = async (request: ChatRequest, stream = true) => {
 		const result = await gateway.chat(request, { signal, onChunk: stream ? deps.onChunk : undefined });

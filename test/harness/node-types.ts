@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { IDataObject, INodeType, INodeTypes, IVersionedNodeType, ICredentialType } from 'n8n-workflow';
 
 import { baseNodeStandIns } from './base-nodes';
+import { toolNodeStandIns } from './tool-nodes';
 
 const ROOT = join(__dirname, '..', '..');
 const PACKAGE = 'n8n-nodes-agent-team';
@@ -56,5 +57,5 @@ export class HarnessNodeTypes implements INodeTypes {
 }
 
 export function harnessNodeTypes(): HarnessNodeTypes {
-	return new HarnessNodeTypes({ ...baseNodeStandIns, ...loadPackageTypes().nodes });
+	return new HarnessNodeTypes({ ...baseNodeStandIns, ...toolNodeStandIns, ...loadPackageTypes().nodes });
 }

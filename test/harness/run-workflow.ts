@@ -23,6 +23,14 @@ export interface RunOptions {
 	input?: IDataObject[];
 	mode?: WorkflowExecuteMode;
 	signal?: AbortSignal;
+	/** Receives streamed chunks, as a Webhook/Chat trigger with a streaming response mode would. */
+	onChunk?: (chunk: StreamedChunk) => void;
+}
+
+export interface StreamedChunk {
+	type: string;
+	content?: string;
+	metadata: { nodeName: string; itemIndex: number };
 }
 
 export interface AiEventRecord {
@@ -73,11 +81,13 @@ export async function runWorkflow(workflowData: IWorkflowBase, options: RunOptio
 	const executionId = String(++executionCounter);
 	const hooks = new ExecutionLifecycleHooks(mode, executionId, { ...workflowData, id: workflowData.id ?? 'harness' } as IWorkflowBase);
 	const aiEvents: AiEventRecord[] = [];
+	if (options.onChunk) hooks.addHandler('sendChunk', async (chunk) => options.onChunk!(chunk as unknown as StreamedChunk));
 
 	const additionalData = {
 		credentialsHelper: new HarnessCredentialsHelper(options.credentials),
 		hooks,
 		executionId,
+		streamingEnabled: options.onChunk !== undefined,
 		currentNodeExecutionIndex: 0,
 		restApiUrl: 'http://127.0.0.1:5678/rest',
 		instanceBaseUrl: 'http://127.0.0.1:5678/',

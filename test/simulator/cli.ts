@@ -1,0 +1,143 @@
+/**
+ * Standalone Ollama simulator:
+ *   npx tsx test/simulator/cli.ts --port 11434 --parallel 4 --max-queue 512 --prefill-tps 2000 \
+ *     --decode-tps 50 --load-ms 500 --error-rate 0 --api-key X
+ * Prints exactly one line on stdout once listening:
+ *   Ollama simulator listening on http://127.0.0.1:PORT
+ * and shuts down cleanly on SIGINT/SIGTERM. `--help` lists every flag.
+ */
+import { readFileSync } from 'node:fs';
+import { startSimulator } from './index';
+import type { CostModel, ScriptRule, SimFaults, SimulatorOptions } from './types';
+
+type Kind = 'number' | 'string' | 'duration' | 'json';
+interface Flag {
+	names: string[];
+	target: 'server' | 'cost' | 'fault' | 'scripts';
+	key: string;
+	kind: Kind;
+	help: string;
+}
+
+const FLAGS: Flag[] = [
+	{ names: ['host'], target: 'server', key: 'host', kind: 'string', help: 'listen address (default 127.0.0.1)' },
+	{ names: ['port', 'p'], target: 'server', key: 'port', kind: 'number', help: 'listen port, 0 = a free port (default 11434)' },
+	{ names: ['parallel', 'num-parallel'], target: 'cost', key: 'parallel', kind: 'number', help: 'OLLAMA_NUM_PARALLEL: slots per loaded chat model (default 4)' },
+	{ names: ['embedding-parallel'], target: 'cost', key: 'embeddingParallel', kind: 'number', help: 'slots per loaded embedding model (default 1, as Ollama)' },
+	{ names: ['max-queue'], target: 'cost', key: 'maxQueue', kind: 'number', help: 'OLLAMA_MAX_QUEUE: waiting requests before 503 (default 512)' },
+	{ names: ['prefill-tps', 'prefill-tokens-per-sec'], target: 'cost', key: 'prefillTokensPerSec', kind: 'number', help: 'prompt tokens per second (default 2000)' },
+	{ names: ['decode-tps', 'decode-tokens-per-sec'], target: 'cost', key: 'decodeTokensPerSec', kind: 'number', help: 'generated tokens per second per request (default 60)' },
+	{ names: ['load-ms'], target: 'cost', key: 'loadMs', kind: 'number', help: 'cold model load time in ms (default 300)' },
+	{ names: ['keep-alive', 'default-keep-alive'], target: 'cost', key: 'defaultKeepAlive', kind: 'duration', help: 'OLLAMA_KEEP_ALIVE: "5m", "30s", seconds, negative = forever (default 5m)' },
+	{ names: ['max-loaded-models'], target: 'cost', key: 'maxLoadedModels', kind: 'number', help: 'OLLAMA_MAX_LOADED_MODELS (default 3)' },
+	{ names: ['num-ctx', 'context-length', 'default-num-ctx'], target: 'cost', key: 'defaultNumCtx', kind: 'number', help: 'OLLAMA_CONTEXT_LENGTH: default num_ctx (default 4096)' },
+	{ names: ['time-scale'], target: 'cost', key: 'timeScale', kind: 'number', help: 'multiplies load/prefill/decode times; 0 = instant (default 1)' },
+	{ names: ['reply-tokens-min'], target: 'cost', key: 'replyTokensMin', kind: 'number', help: 'shortest generated reply in tokens (default 20)' },
+	{ names: ['reply-tokens-max'], target: 'cost', key: 'replyTokensMax', kind: 'number', help: 'longest generated reply in tokens (default 80)' },
+	{ names: ['version'], target: 'cost', key: 'version', kind: 'string', help: 'version reported by /api/version (default 0.12.11)' },
+	{ names: ['api-key'], target: 'cost', key: 'apiKey', kind: 'string', help: 'require "Authorization: Bearer <key>" (default none)' },
+	{ names: ['models'], target: 'cost', key: 'models', kind: 'json', help: 'model catalogue: JSON array or path to a JSON file' },
+	{ names: ['error-rate'], target: 'fault', key: 'errorRate', kind: 'number', help: 'fraction of inference requests answered 500' },
+	{ names: ['hang-rate'], target: 'fault', key: 'hangRate', kind: 'number', help: 'fraction of inference requests never answered' },
+	{ names: ['drop-mid-stream-rate', 'drop-rate'], target: 'fault', key: 'dropMidStreamRate', kind: 'number', help: 'fraction of streams cut after a few chunks' },
+	{ names: ['first-token-delay-ms'], target: 'fault', key: 'firstTokenDelayMs', kind: 'number', help: 'extra delay before the first token (not scaled)' },
+	{ names: ['fail-next'], target: 'fault', key: 'failNext', kind: 'number', help: 'the next N inference requests get 500' },
+	{ names: ['seed', 'fault-seed'], target: 'fault', key: 'seed', kind: 'number', help: 'seed of the fault RNG (default 1)' },
+	{ names: ['script'], target: 'scripts', key: 'scripts', kind: 'json', help: 'a script rule as JSON {"match":"re","reply":"..."} (repeatable) or a file with an array' },
+];
+
+function usage(): string {
+	const lines = ['usage: tsx test/simulator/cli.ts [--flag value ...]', ''];
+	for (const f of FLAGS) lines.push(`  ${f.names.map((n) => `--${n}`).join(', ').padEnd(48)} ${f.help}`);
+	return lines.join('\n');
+}
+
+function readJsonArg(v: string): unknown {
+	const t = v.trim();
+	if (t.startsWith('[') || t.startsWith('{')) return JSON.parse(t);
+	return JSON.parse(readFileSync(t, 'utf8'));
+}
+
+export function parseCliArgs(argv: string[]): SimulatorOptions {
+	const cost: Record<string, unknown> = {};
+	const faults: Record<string, unknown> = {};
+	const scripts: ScriptRule[] = [];
+	const server: Record<string, unknown> = { port: 11434 };
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i];
+		if (arg === '--help' || arg === '-h') {
+			process.stdout.write(usage() + '\n');
+			process.exit(0);
+		}
+		const m = arg.match(/^--?([A-Za-z][\w-]*)(?:=(.*))?$/s);
+		if (!m) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n${usage()}`);
+		const name = m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+		const flag = FLAGS.find((f) => f.names.includes(name) || f.key.toLowerCase() === m[1].toLowerCase());
+		if (!flag) throw new Error(`unknown flag --${m[1]}\n${usage()}`);
+		let value = m[2];
+		if (value === undefined) {
+			value = argv[++i];
+			if (value === undefined) throw new Error(`--${m[1]} needs a value`);
+		}
+		let parsed: unknown;
+		switch (flag.kind) {
+			case 'number':
+				parsed = Number(value);
+				if (!Number.isFinite(parsed as number)) throw new Error(`--${m[1]} needs a number, got ${JSON.stringify(value)}`);
+				break;
+			case 'duration':
+				parsed = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+				break;
+			case 'json':
+				parsed = readJsonArg(value);
+				break;
+			default:
+				parsed = value;
+		}
+		if (flag.target === 'server') server[flag.key] = parsed;
+		else if (flag.target === 'cost') cost[flag.key] = parsed;
+		else if (flag.target === 'fault') faults[flag.key] = parsed;
+		else scripts.push(...((Array.isArray(parsed) ? parsed : [parsed]) as ScriptRule[]));
+	}
+	return {
+		...(cost as Partial<CostModel>),
+		host: server.host as string | undefined,
+		port: server.port as number,
+		faults: faults as Partial<SimFaults>,
+		scripts,
+	};
+}
+
+async function main(): Promise<void> {
+	let opts: SimulatorOptions;
+	try {
+		opts = parseCliArgs(process.argv.slice(2));
+	} catch (e) {
+		process.stderr.write(`${(e as Error).message}\n`);
+		process.exit(2);
+	}
+	const sim = await startSimulator(opts);
+	process.stdout.write(`Ollama simulator listening on ${sim.url}\n`);
+	let stopping = false;
+	const stop = (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		sim.close().then(
+			() => process.exit(0),
+			(e) => {
+				process.stderr.write(`close failed after ${signal}: ${String(e)}\n`);
+				process.exit(1);
+			},
+		);
+	};
+	process.on('SIGINT', () => stop('SIGINT'));
+	process.on('SIGTERM', () => stop('SIGTERM'));
+	process.on('SIGHUP', () => stop('SIGHUP'));
+}
+
+if (require.main === module) {
+	main().catch((e) => {
+		process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+		process.exit(1);
+	});
+}

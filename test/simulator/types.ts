@@ -1,0 +1,158 @@
+import type { SimModelSpec } from './models';
+
+/** Cost model and server settings; every field can be changed live with `setOptions`. */
+export interface CostModel {
+	/** OLLAMA_NUM_PARALLEL: slots per loaded chat model (default 4) */
+	parallel: number;
+	/** slots per loaded embedding model; Ollama always loads embedding models with 1 (default 1) */
+	embeddingParallel: number;
+	/** OLLAMA_MAX_QUEUE: pending (waiting) requests beyond this get HTTP 503 (default 512) */
+	maxQueue: number;
+	/** prompt processing speed (default 2000 tokens/s) */
+	prefillTokensPerSec: number;
+	/** generation speed per request (default 60 tokens/s) */
+	decodeTokensPerSec: number;
+	/** cold-load time of a model (default 300 ms) */
+	loadMs: number;
+	/** OLLAMA_KEEP_ALIVE: Go duration string or seconds; negative = forever (default "5m") */
+	defaultKeepAlive: string | number;
+	/** OLLAMA_MAX_LOADED_MODELS (default 3) */
+	maxLoadedModels: number;
+	/** OLLAMA_CONTEXT_LENGTH: num_ctx when a request sets none (default 4096; capped by the model's context) */
+	defaultNumCtx: number;
+	/** multiplies load, prefill and decode times; 0 = no compute time at all (default 1) */
+	timeScale: number;
+	/** length range of generated prose replies in simulator tokens (default 20..80; num_predict still caps) */
+	replyTokensMin: number;
+	replyTokensMax: number;
+	/** reported by GET /api/version (default "0.12.11") */
+	version: string;
+	/** when set, requests without `Authorization: Bearer <apiKey>` get 401 (control endpoints /_sim/* are exempt) */
+	apiKey?: string;
+	/** the model catalogue (default DEFAULT_MODELS) */
+	models: SimModelSpec[];
+}
+
+export interface SimFaults {
+	/** fraction of inference requests (chat/generate/embed/embeddings) answered HTTP 500 */
+	errorRate: number;
+	/** fraction of inference requests that are accepted and never answered */
+	hangRate: number;
+	/** fraction of streaming responses whose socket is destroyed after a few chunks */
+	dropMidStreamRate: number;
+	/** extra wall-clock delay (not scaled by timeScale) before the first token / a non-stream reply */
+	firstTokenDelayMs: number;
+	/** the next N inference requests get HTTP 500 (decremented per request) */
+	failNext: number;
+	/** seed of the fault RNG (setting it re-seeds) */
+	seed: number;
+}
+
+export interface ScriptToolCall {
+	name: string;
+	arguments?: Record<string, unknown>;
+}
+
+/** A scripted reply, matched against the last user message (chat) or the prompt (generate). */
+export interface ScriptRule {
+	/** RegExp, or a string that is used as a RegExp source (with `flags`) */
+	match: RegExp | string;
+	flags?: string;
+	/** fixed reply text, returned as-is (even for format json, so tests can feed malformed JSON) */
+	reply?: string;
+	/** tool calls to return instead of text (chat only) */
+	toolCalls?: ScriptToolCall[];
+	/** how many times the rule may fire (default unlimited) */
+	times?: number;
+	/** only for this model (name with or without ":latest") */
+	model?: string;
+	/**
+	 * what `match` is tested against in /api/chat: the last user message (default), or the last
+	 * message of any role (e.g. to script the answer that follows a tool result)
+	 */
+	on?: 'lastUser' | 'lastMessage';
+}
+
+export interface RequestLogEntry {
+	time: string;
+	method: string;
+	path: string;
+	/** parsed JSON body, the raw text when it was not JSON, or null */
+	body: unknown;
+	/** request headers without `authorization` */
+	headers: Record<string, string | string[] | undefined>;
+	/** whether an Authorization header was present */
+	authorized: boolean;
+}
+
+export interface SimStats {
+	/** all requests except the control endpoints /_sim/* */
+	requests: number;
+	requestsByEndpoint: Record<string, number>;
+	/** by normalised model name, e.g. "llama3.2:3b", "nomic-embed-text:latest" */
+	requestsByModel: Record<string, number>;
+	responsesByStatus: Record<string, number>;
+	/** requests holding a slot now (loading, prefill, decode) */
+	active: number;
+	maxActive: number;
+	/** requests waiting for a slot / a load now */
+	queued: number;
+	maxQueued: number;
+	rejected503: number;
+	/** HTTP 500 answers (simulated faults and other internal errors) */
+	errors500: number;
+	unauthorized401: number;
+	hung: number;
+	droppedStreams: number;
+	/** requests whose client went away before the answer was complete */
+	aborted: number;
+	completed: number;
+	/** every model load, reloads included */
+	loads: number;
+	/** loads caused by changed runner options (num_ctx, num_batch, num_gpu, num_thread, use_mmap, main_gpu) */
+	reloads: number;
+	unloads: number;
+	promptTokens: number;
+	evalTokens: number;
+	lastRequests: RequestLogEntry[];
+	/** TCP connections accepted */
+	connections: number;
+}
+
+export interface SimulatorOptions extends Partial<CostModel> {
+	/** default 127.0.0.1 */
+	host?: string;
+	/** default 0 (a free port) */
+	port?: number;
+	faults?: Partial<SimFaults>;
+	scripts?: ScriptRule[];
+}
+
+export interface LoadedModelInfo {
+	name: string;
+	state: 'loading' | 'ready';
+	active: number;
+	numCtx: number;
+	expiresAt: string;
+	draining: boolean;
+}
+
+export interface Simulator {
+	url: string;
+	port: number;
+	host: string;
+	/** live counters */
+	readonly stats: SimStats;
+	readonly options: Readonly<CostModel>;
+	readonly faults: Readonly<SimFaults>;
+	resetStats(): void;
+	setFaults(partial: Partial<SimFaults>): void;
+	addScript(rule: ScriptRule): void;
+	clearScripts(): void;
+	setOptions(partial: Partial<CostModel>): void;
+	/** models currently loaded (like /api/ps, plus scheduler state) */
+	loadedModels(): LoadedModelInfo[];
+	/** unload every idle model now (busy ones unload when idle) */
+	unloadAll(): void;
+	close(): Promise<void>;
+}
