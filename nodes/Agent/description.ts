@@ -79,7 +79,7 @@ export const agentProperties: INodeProperties[] = [
 		type: 'json',
 		default: '[]',
 		description:
-			'Retrieved documents to ground the answer: an array of strings or of {text, score?, id?}. They share the context budget with the conversation and are kept by relevance.',
+			'Retrieved documents to ground the answer: an array of strings, or of objects with a text field and optional score and ID fields. They share the context budget with the conversation and are kept by relevance.',
 	},
 	{
 		displayName: 'Options',

@@ -15,7 +15,6 @@ function sourceOf(distPath: string): string {
 }
 
 function loadExports<T>(distPaths: string[]): T[] {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the files package.json names, like n8n does
 	return distPaths.flatMap((p) =>
 		Object.entries(require(sourceOf(p)) as Record<string, unknown>)
 			// tsx adds a `default` namespace export; n8n itself instantiates the named classes.

@@ -19,7 +19,8 @@ const isToolkit = (value: unknown): value is ToolkitLike => typeof (value as Too
 /** A tool's argument schema as JSON Schema: zod (what n8n's tools use) or JSON Schema as given. */
 function parametersOf(schema: unknown): Record<string, unknown> {
 	if (schema && typeof schema === 'object' && '_def' in schema) {
-		const { $schema: _ignored, ...json } = zodToJsonSchema(schema as never) as Record<string, unknown>;
+		const json = zodToJsonSchema(schema as never) as Record<string, unknown>;
+		delete json.$schema;
 		return json;
 	}
 	if (schema && typeof schema === 'object' && ('type' in schema || 'properties' in schema)) return schema as Record<string, unknown>;

@@ -97,7 +97,7 @@ export function readAgentInput(ctx: IExecuteFunctions, itemIndex: number): Agent
 		throw fail('Documents', `is not valid JSON: ${(error as Error).message}`);
 	}
 	if (rawDocuments != null && rawDocuments !== '') {
-		if (!Array.isArray(rawDocuments)) throw fail('Documents', 'must be an array of strings or of {text, score?, id?}');
+		if (!Array.isArray(rawDocuments)) throw fail('Documents', 'must be an array of strings or of objects with a "text" string');
 		documents = rawDocuments.map((doc, i) => {
 			if (typeof doc === 'string') return { text: doc };
 			if (doc && typeof doc === 'object' && typeof (doc as ContextDocument).text === 'string') {
