@@ -1,4 +1,27 @@
-/** The public API of the gateway, usable outside n8n too (see index.js at the package root). */
-export { Gateway, type ClusterConfig, type GatewayChatResult, type GatewayEmbedResult } from './gateway';
+/** The public API of the gateway and its parts, usable outside n8n too (see index.js at the package root). */
+export { Gateway, clusterConfigFromCredential, type ClusterConfig, type GatewayChatResult, type GatewayEmbedResult } from './gateway';
 export { getGateway, closeAllGateways, clusterKey } from './registry';
 export * from './ollama';
+export {
+	runAgent,
+	runToolLoop,
+	type AgentRunInput,
+	type AgentRunResult,
+	type AgentTool,
+	type OutputFormat,
+	type ToolCallTrace,
+} from './agent';
+export { InMemoryConversationStore, RedisConversationStore, type ConversationStore } from './memory';
+export {
+	countTextTokens,
+	countChatTokens,
+	fitContext,
+	compactPrompt,
+	TokenCalibrator,
+	defaultCalibrator,
+	ContextOverflowError,
+	type ChatMessage,
+	type FitResult,
+} from './tokens';
+export { processMetrics, RedisMetricsStore, RunSummary, itemMetrics, type CallRecord, type MetricsSnapshot } from './metrics';
+export { createRedisClient, getSharedRedis, closeSharedRedis, type RedisConfig } from './redis';
