@@ -16,22 +16,12 @@ import { join } from 'node:path';
 import { countChatTokens, fitContext, TokenCalibrator, type ChatMessage, type FitContextInput, type FitStrategy } from '../lib/tokens';
 import { clearTokenCountCache, countTextTokens } from '../lib/tokens/counter';
 import type { TokenEncoding } from '../lib/tokens/encoders';
+import { rngFromSeed, type Rng } from '../test/simulator/rng';
 
 type Args = Record<string, string | boolean>;
-type Rng = () => number;
 
 // ---------- deterministic corpora ----------
 
-function mulberry32(seed: number): Rng {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
 const between = (rng: Rng, low: number, high: number): number => low + Math.floor(rng() * (high - low + 1));
@@ -151,7 +141,7 @@ function measureThroughput(name: string, text: string, estimator: string, count:
 }
 
 function throughput(): ThroughputRow[] {
-	const corpora = { prose: prose(mulberry32(1), 300_000), code: code(mulberry32(2), 300_000) };
+	const corpora = { prose: prose(rngFromSeed(1), 300_000), code: code(rngFromSeed(2), 300_000) };
 	const rows: ThroughputRow[] = [];
 	for (const [name, text] of Object.entries(corpora)) {
 		rows.push(measureThroughput(name, text, 'tiktoken cl100k_base', (t) => countTextTokens(t, 'cl100k_base')));
@@ -188,7 +178,7 @@ const SIM_NUM_CTX = 32_768;
 
 /** Chat requests of varied shape and size: prose and code, short and long, 1..30 messages. */
 function chatRequests(count: number): ChatMessage[][] {
-	const rng = mulberry32(7);
+	const rng = rngFromSeed(7);
 	return Array.from({ length: count }, () => {
 		const messages: ChatMessage[] = [];
 		if (rng() < 0.8) messages.push({ role: 'system', content: prose(rng, between(rng, 50, 600)) });
@@ -292,7 +282,7 @@ async function accuracy(requestCount: number): Promise<{ rows: AccuracyRow[]; re
 // ---------- 3. fitting latency ----------
 
 function fitScenario(): Omit<FitContextInput, 'strategy'> {
-	const rng = mulberry32(11);
+	const rng = rngFromSeed(11);
 	const history: ChatMessage[] = [];
 	for (let i = 0; i < 200; i++) {
 		if (i % 20 === 7) {

@@ -1,25 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { CallRecord } from './call-record';
+import { testRecord } from './call-record.fixture';
 import { itemMetrics } from './item-metrics';
 
-function record(overrides: Partial<CallRecord> = {}): CallRecord {
-	return {
-		model: 'llama3.1:8b',
-		backend: 'gpu-a',
-		ok: true,
-		latencyMs: 1234.56,
-		queueMs: 12.34,
-		loadMs: 0.06,
-		promptEvalMs: 400,
-		evalMs: 1000,
-		promptTokens: 200,
-		completionTokens: 50,
-		retries: 0,
-		cacheHit: false,
-		...overrides,
-	};
-}
+const record = (overrides: Partial<CallRecord> = {}) =>
+	testRecord({ latencyMs: 1234.56, queueMs: 12.34, loadMs: 0.06, promptEvalMs: 400, evalMs: 1000, promptTokens: 200, completionTokens: 50, ...overrides });
 
 describe('itemMetrics', () => {
 	it('reports tokens, timings rounded to 0.1 ms, and per-phase throughput', () => {

@@ -1,24 +1,8 @@
-import type { CallRecord } from './call-record';
+import { testRecord } from './call-record.fixture';
 import { LatencyWindow } from './latency-window';
 import { ProcessMetrics, processMetrics } from './process-metrics';
 
-function record(overrides: Partial<CallRecord> = {}): CallRecord {
-	return {
-		model: 'llama3.1:8b',
-		backend: 'gpu-a',
-		ok: true,
-		latencyMs: 100,
-		queueMs: 0,
-		loadMs: 0,
-		promptEvalMs: 10,
-		evalMs: 50,
-		promptTokens: 10,
-		completionTokens: 5,
-		retries: 0,
-		cacheHit: false,
-		...overrides,
-	};
-}
+const record = testRecord;
 
 describe('LatencyWindow', () => {
 	it('keeps only the newest values, oldest first, and never grows past its capacity', () => {

@@ -2,26 +2,10 @@ import type { Redis } from 'ioredis';
 
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server';
 import { createRedisClient, type RedisConfig } from '../redis';
-import type { CallRecord } from './call-record';
+import { testRecord } from './call-record.fixture';
 import { RedisMetricsStore } from './redis-metrics';
 
-function record(overrides: Partial<CallRecord> = {}): CallRecord {
-	return {
-		model: 'llama3.1:8b',
-		backend: 'gpu-a',
-		ok: true,
-		latencyMs: 100,
-		queueMs: 0,
-		loadMs: 0,
-		promptEvalMs: 10,
-		evalMs: 50,
-		promptTokens: 10,
-		completionTokens: 5,
-		retries: 0,
-		cacheHit: false,
-		...overrides,
-	};
-}
+const record = testRecord;
 
 let server: TestRedis;
 const clients: Redis[] = [];

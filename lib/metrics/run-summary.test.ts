@@ -1,24 +1,8 @@
-import type { CallRecord } from './call-record';
+import { testRecord } from './call-record.fixture';
 import { nearestRank } from './percentile';
 import { RunSummary } from './run-summary';
 
-function record(overrides: Partial<CallRecord> = {}): CallRecord {
-	return {
-		model: 'llama3.1:8b',
-		backend: 'gpu-a',
-		ok: true,
-		latencyMs: 100,
-		queueMs: 0,
-		loadMs: 0,
-		promptEvalMs: 10,
-		evalMs: 50,
-		promptTokens: 10,
-		completionTokens: 5,
-		retries: 0,
-		cacheHit: false,
-		...overrides,
-	};
-}
+const record = testRecord;
 
 describe('nearestRank', () => {
 	it('picks sorted[ceil(p/100 × n) − 1], an actual sample', () => {

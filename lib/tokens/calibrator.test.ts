@@ -1,16 +1,8 @@
+import { rngFromSeed } from '../../test/simulator/rng';
 import { TokenCalibrator, defaultCalibrator } from './calibrator';
 
-/** Deterministic PRNG (mulberry32) so the synthetic streams are the same on every run. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+/** Deterministic PRNG so the synthetic streams are the same on every run. */
+const random = rngFromSeed;
 
 /** A model whose tokenizer counts 1.18× ours plus a 37-token template, with ±0.5 % noise. */
 function modelCount(estimated: number, next: () => number): number {
