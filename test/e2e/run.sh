@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# End-to-end test in a real n8n (npm run test:e2e).
+#
+#   1. Node 24 + n8n (2.41.1) in a cache outside the checkout (install-n8n.sh; minutes when cold)
+#   2. npm run build, npm pack, and install the tarball into a throwaway N8N_USER_FOLDER the way
+#      n8n installs a community package (.n8n/nodes/node_modules/<package>)
+#   3. n8n export:nodes lists every node type the package declares
+#   4. the Ollama simulator (test/simulator/cli.ts) on loopback
+#   5. import:credentials (generated, pointing at the simulator), import:workflow
+#      (examples/agent-basic.json), n8n execute: the Team Agent output and the simulator's stats
+#   6. import + publish examples/agent-webhook.json, n8n start, POST to the webhook: the answer
+#   7. stop everything (always, from the EXIT trap), print the phase timings
+#
+# Environment:
+#   N8N_E2E_CACHE, N8N_E2E_N8N_VERSION, N8N_E2E_NODE_VERSION   see install-n8n.sh
+#   N8N_E2E_KEEP=1        keep the work directory (logs, DB, fixtures) even when the test passes
+#   N8N_E2E_SKIP_BUILD=1  pack the existing dist/ without running npm run build
+#   N8N_E2E_TIMEOUT       seconds allowed for each n8n command (default 240)
+# Everything listens on 127.0.0.1; n8n's telemetry, version checks, templates, banners and license
+# renewal are switched off, so the test needs no network once the cache is filled.
+
+set -Eeuo pipefail
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$E2E_DIR/../.." && pwd)
+# shellcheck source=lib.sh
+source "$E2E_DIR/lib.sh"
+# shellcheck source=install-n8n.sh
+source "$E2E_DIR/install-n8n.sh"
+
+N8N_E2E_TIMEOUT=${N8N_E2E_TIMEOUT:-240}
+BACKEND_NAME=sim
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/n8n-agent-team-e2e.XXXXXX")
+RESULTS=()
+
+on_exit() {
+	local rc=$?
+	trap - EXIT INT TERM
+	phase_end
+	stop_all_bg
+	print_phase_summary
+	if ((${#RESULTS[@]})); then
+		printf '\n[e2e] checks passed:\n' >&2
+		printf '  - %s\n' "${RESULTS[@]}" >&2
+	fi
+	if ((rc == 0)); then
+		if [[ ${N8N_E2E_KEEP:-} == 1 ]]; then
+			printf '\n[e2e] PASSED (work directory kept: %s)\n' "$WORK" >&2
+		else
+			rm -rf "$WORK"
+			printf '\n[e2e] PASSED\n' >&2
+		fi
+	else
+		printf '\n[e2e] FAILED (exit %s). Logs, DB and fixtures kept in %s\n' "$rc" "$WORK" >&2
+	fi
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+# Only the main shell reports (set -E hands the trap to subshells and background jobs too).
+trap 'rc=$?; [[ $BASHPID == "$$" ]] && die "command failed (exit $rc) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
+
+require_cmd node npm curl tar setsid flock
+log "work directory: $WORK"
+
+# ---------------------------------------------------------------------------------------------
+phase "1. Node 24 + n8n $N8N_E2E_N8N_VERSION (cache: $N8N_E2E_CACHE)"
+ensure_n8n
+log "n8n $N8N_E2E_N8N_VERSION on Node $("$E2E_NODE24" -v): $E2E_N8N_HOME"
+
+# ---------------------------------------------------------------------------------------------
+phase "2. build, pack and install the community package"
+[[ -x $REPO/node_modules/.bin/tsc ]] || die "the repository's dev dependencies are missing: run npm ci in $REPO first"
+if [[ ${N8N_E2E_SKIP_BUILD:-} == 1 ]]; then
+	log "N8N_E2E_SKIP_BUILD=1: packing the existing dist/"
+else
+	(cd "$REPO" && npm run build) >"$WORK/build.log" 2>&1 || die "npm run build failed" "$WORK/build.log"
+fi
+node "$E2E_DIR/stale-dist.js" "$REPO" >"$WORK/stale-dist.txt"
+if [[ -s $WORK/stale-dist.txt ]]; then
+	log "WARNING: dist/ holds $(wc -l <"$WORK/stale-dist.txt") compiled file(s) without a source (left by an earlier build; npm pack ships them): $(head -n 5 "$WORK/stale-dist.txt" | tr '\n' ' ')"
+fi
+node "$E2E_DIR/expected-types.js" "$REPO" >"$WORK/expected-types.json" 2>"$WORK/expected-types.err" ||
+	die "could not read the node types the package declares" "$WORK/expected-types.err"
+PKG_NAME=$(node -p 'require(process.argv[1]).package' "$WORK/expected-types.json")
+log "package declares nodes: $(node -p 'require(process.argv[1]).nodes.join(", ")' "$WORK/expected-types.json"); credentials: $(node -p 'require(process.argv[1]).credentials.join(", ")' "$WORK/expected-types.json")"
+
+# prepack would rebuild: the build just ran, so pack without scripts.
+(cd "$REPO" && npm pack --json --ignore-scripts --pack-destination "$WORK") >"$WORK/pack.json" 2>"$WORK/pack.log" ||
+	die "npm pack failed" "$WORK/pack.log"
+TARBALL="$WORK/$(node -p 'require(process.argv[1])[0].filename' "$WORK/pack.json")"
+[[ -f $TARBALL ]] || die "npm pack did not write $TARBALL"
+log "packed $(basename "$TARBALL") ($(node -p 'const p = require(process.argv[1])[0]; `${p.entryCount} files, ${(p.size / 1024).toFixed(0)} KiB`' "$WORK/pack.json"))"
+tar -tzf "$TARBALL" >"$WORK/tarball-files.txt" || die "cannot list $TARBALL"
+grep -q '^package/dist/' "$WORK/tarball-files.txt" || die "the tarball holds no dist/ (see $WORK/tarball-files.txt)"
+
+# n8n settings inherited from the caller's environment (DB_TYPE=postgresdb, N8N_PORT, ...) must not leak in.
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(N8N_|DB_|EXECUTIONS_|QUEUE_|WEBHOOK_URL$|GENERIC_TIMEZONE$)' | grep -v '^N8N_E2E_' || true)
+# What n8n 2.41 does when it installs a community package (CommunityPackagesService.downloadPackage):
+# unpack the tarball into <N8N_USER_FOLDER>/.n8n/nodes/node_modules/<name>, drop dev/peer/optional
+# dependencies from its package.json (n8n-workflow then resolves to n8n's own copy through the
+# NODE_PATH n8n sets), `npm install` its dependencies inside that directory, and record it in
+# .n8n/nodes/package.json. n8n then finds it by scanning .n8n/nodes/node_modules for n8n-nodes-*.
+export N8N_USER_FOLDER="$WORK/user"
+NODES_DIR="$N8N_USER_FOLDER/.n8n/nodes"
+PKG_DIR="$NODES_DIR/node_modules/$PKG_NAME"
+mkdir -p "$PKG_DIR"
+tar -xzf "$TARBALL" -C "$PKG_DIR" --strip-components=1
+node -e '
+	const fs = require("fs");
+	const [pkgDir, nodesDir] = process.argv.slice(1);
+	const file = `${pkgDir}/package.json`;
+	const { devDependencies, peerDependencies, optionalDependencies, ...pkg } = JSON.parse(fs.readFileSync(file, "utf8"));
+	fs.writeFileSync(file, JSON.stringify(pkg, null, 2));
+	fs.writeFileSync(`${nodesDir}/package.json`,
+		JSON.stringify({ name: "installed-nodes", private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
+' "$PKG_DIR" "$NODES_DIR"
+(cd "$PKG_DIR" && npm install --audit=false --fund=false --bin-links=false --install-strategy=shallow \
+	--ignore-scripts=true --package-lock=false --prefer-offline) >"$WORK/package-install.log" 2>&1 ||
+	die "npm install of the package's dependencies in $PKG_DIR failed" "$WORK/package-install.log"
+log "installed into $PKG_DIR ($(find "$PKG_DIR/node_modules" -maxdepth 2 -name package.json 2>/dev/null | wc -l) dependencies)"
+
+# ---------------------------------------------------------------------------------------------
+# n8n's environment: loopback only, nothing that phones home, a throwaway SQLite DB.
+N8N_ENCRYPTION_KEY=$(node -p 'require("crypto").randomBytes(24).toString("hex")')
+N8N_PORT=$(free_port)
+N8N_RUNNERS_BROKER_PORT=$(free_port)
+export N8N_ENCRYPTION_KEY N8N_PORT N8N_RUNNERS_BROKER_PORT
+export DB_TYPE=sqlite
+export N8N_LISTEN_ADDRESS=127.0.0.1 N8N_HOST=127.0.0.1 N8N_PROTOCOL=http
+export N8N_WEBHOOK_URL="http://127.0.0.1:$N8N_PORT/"
+# task runners (n8n 2.x always uses them; internal mode = a child process of each n8n command)
+export N8N_RUNNERS_BROKER_LISTEN_ADDRESS=127.0.0.1
+export N8N_SECURE_COOKIE=false
+export N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED=false
+export N8N_TEMPLATES_ENABLED=false N8N_PERSONALIZATION_ENABLED=false N8N_DYNAMIC_BANNERS_ENABLED=false N8N_HIRING_BANNER_ENABLED=false
+export N8N_LICENSE_AUTO_RENEW_ENABLED=false
+export N8N_COMMUNITY_PACKAGES_ENABLED=true N8N_UNVERIFIED_PACKAGES_ENABLED=true N8N_REINSTALL_MISSING_PACKAGES=false
+# mcp-registry refreshes a catalogue from api.n8n.io at startup; the test needs none of these modules.
+export N8N_DISABLED_MODULES=${N8N_E2E_DISABLED_MODULES-mcp-registry}
+export N8N_GRACEFUL_SHUTDOWN_TIMEOUT=10
+export N8N_LOG_LEVEL=${N8N_E2E_LOG_LEVEL:-info} N8N_LOG_OUTPUT=console
+export N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=true
+# A CI proxy must not capture loopback traffic (n8n installs a global proxy agent when one is set).
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+
+E2E_N8N_PATH="$(dirname "$E2E_NODE24"):$PATH"
+# n8n_cmd NAME ARGS...: run an n8n CLI command (Node 24) to completion; stdout in $WORK/NAME.out,
+# stderr in $WORK/NAME.err. Fails the test when it exits non-zero or runs past N8N_E2E_TIMEOUT.
+n8n_cmd() {
+	local name=$1 pid rc deadline
+	shift
+	setsid env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
+	pid=$!
+	E2E_PIDS+=("$pid")
+	deadline=$(($(date +%s) + N8N_E2E_TIMEOUT))
+	while kill -0 "$pid" 2>/dev/null && (($(date +%s) < deadline)); do sleep 0.2; done
+	if kill -0 "$pid" 2>/dev/null; then
+		stop_bg "$pid"
+		die "n8n $* did not finish within ${N8N_E2E_TIMEOUT}s" "$WORK/$name.out" "$WORK/$name.err"
+	fi
+	rc=0
+	wait "$pid" || rc=$?
+	# the command's task runner and other children go with it
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	((rc == 0)) || die "n8n $* exited with $rc" "$WORK/$name.out" "$WORK/$name.err"
+	if grep -qiE 'Failed to load package|Skipping package|is already loaded' "$WORK/$name.out" "$WORK/$name.err"; then
+		die "n8n could not load $PKG_NAME" "$WORK/$name.out" "$WORK/$name.err"
+	fi
+}
+
+sim_stats() { curl -sS --noproxy '*' --max-time 10 "$SIM_URL/_sim/stats" >"$1" || die "GET $SIM_URL/_sim/stats failed" "$WORK/sim.log"; }
+
+# ---------------------------------------------------------------------------------------------
+phase "3. n8n export:nodes"
+n8n_cmd export-nodes export:nodes --output="$WORK/nodes.json"
+[[ -s $WORK/nodes.json ]] || die "export:nodes wrote nothing" "$WORK/export-nodes.out" "$WORK/export-nodes.err"
+node "$E2E_DIR/assert-export.js" "$WORK/nodes.json" "$WORK/expected-types.json" ||
+	die "n8n does not list the package's nodes" "$WORK/export-nodes.out" "$WORK/export-nodes.err"
+RESULTS+=("export:nodes lists $(node -p 'require(process.argv[1]).nodes.join(", ")' "$WORK/expected-types.json")")
+
+# ---------------------------------------------------------------------------------------------
+phase "4. Ollama simulator"
+[[ -f $REPO/test/simulator/cli.ts ]] || die "test/simulator/cli.ts does not exist"
+start_bg "$WORK/sim.log" env -C "$REPO" node "$REPO/node_modules/tsx/dist/cli.mjs" test/simulator/cli.ts --port 0
+SIM_PID=$BG_PID
+line=$(wait_for_line "$WORK/sim.log" 'Ollama simulator listening on http://127\.0\.0\.1:[0-9]+' 60 "$SIM_PID") ||
+	die "the simulator did not print 'Ollama simulator listening on http://127.0.0.1:PORT' within 60s" "$WORK/sim.log"
+SIM_URL=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' <<<"$line" | head -n 1)
+sim_stats "$WORK/sim-stats-0.json"
+log "simulator at $SIM_URL (pid $SIM_PID)"
+
+# ---------------------------------------------------------------------------------------------
+phase "5. import credentials + examples/agent-basic.json, n8n execute"
+for f in agent-basic agent-webhook; do
+	[[ -f $REPO/examples/$f.json ]] || die "examples/$f.json does not exist"
+done
+node "$E2E_DIR/make-fixtures.js" --repo "$REPO" --sim-url "$SIM_URL" --backend-name "$BACKEND_NAME" --out "$WORK/fixtures" \
+	"$REPO/examples/agent-basic.json" "$REPO/examples/agent-webhook.json" >"$WORK/fixtures.json" 2>"$WORK/fixtures.err" ||
+	die "could not generate the credentials and workflow copies" "$WORK/fixtures.err"
+fixture() { node -p "const s = require(process.argv[1]); $1" "$WORK/fixtures.json"; }
+BASIC_ID=$(fixture 's.workflows[0].id')
+HOOK_ID=$(fixture 's.workflows[1].id')
+log "credentials: $(fixture 's.credentials.map((c) => `${c.type} ${c.id} "${c.name}"`).join(", ")')"
+
+n8n_cmd import-credentials import:credentials --input="$WORK/fixtures/credentials.json"
+n8n_cmd import-basic import:workflow --input="$WORK/fixtures/agent-basic.json"
+n8n_cmd execute-basic execute --id="$BASIC_ID" --rawOutput
+node "$E2E_DIR/assert-agent-output.js" execute "$WORK/execute-basic.out" "$BACKEND_NAME" "$WORK/fixtures/agent-basic.json" ||
+	die "the Team Agent output of workflow $BASIC_ID is wrong" "$WORK/execute-basic.out" "$WORK/execute-basic.err" "$WORK/sim.log"
+sim_stats "$WORK/sim-stats-1.json"
+node "$E2E_DIR/assert-sim.js" "$WORK/sim-stats-0.json" "$WORK/sim-stats-1.json" 1 "simulator after n8n execute" ||
+	die "the simulator did not get the chat requests of n8n execute" "$WORK/sim.log"
+RESULTS+=("n8n execute --id=$BASIC_ID: Team Agent answered through backend '$BACKEND_NAME', simulator saw the chat requests")
+
+# ---------------------------------------------------------------------------------------------
+phase "6. webhook: publish examples/agent-webhook.json, n8n start, POST"
+HOOK_PATH=$(fixture 's.workflows[1].webhooks[0] ? s.workflows[1].webhooks[0].path : ""')
+HOOK_METHOD=$(fixture 's.workflows[1].webhooks[0] ? s.workflows[1].webhooks[0].method : ""')
+[[ -n $HOOK_PATH ]] || die "examples/agent-webhook.json has no n8n-nodes-base.webhook node with a path"
+n8n_cmd import-webhook import:workflow --input="$WORK/fixtures/agent-webhook.json"
+# n8n 2.x: a workflow is active when a version of it is published; import:workflow leaves it inactive
+# and update:workflow --active=true is deprecated (it calls the same publishVersion).
+n8n_cmd publish-webhook publish:workflow --id="$HOOK_ID"
+
+start_bg "$WORK/n8n-start.log" env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" start
+E2E_N8N_PID=$BG_PID
+E2E_N8N_URL="http://127.0.0.1:$N8N_PORT"
+t_start=$(e2e_now)
+wait_for_http "$E2E_N8N_URL/healthz" 180 "$E2E_N8N_PID" || die "n8n start did not answer $E2E_N8N_URL/healthz" "$WORK/n8n-start.log"
+log "n8n start: /healthz answered after $(e2e_elapsed "$t_start")s"
+wait_for_http "$E2E_N8N_URL/healthz/readiness" 180 "$E2E_N8N_PID" || die "n8n start never became ready ($E2E_N8N_URL/healthz/readiness)" "$WORK/n8n-start.log"
+log "n8n start: /healthz/readiness answered after $(e2e_elapsed "$t_start")s"
+# Registered once the workflow is activated: an unregistered path answers 404 "... is not registered",
+# a registered POST-only path answers a GET with a "did you mean to make a POST request" hint.
+deadline=$(($(date +%s) + 60))
+until curl -sS --noproxy '*' --max-time 5 "$E2E_N8N_URL/webhook/$HOOK_PATH" 2>/dev/null | grep -qiE "did you mean to make a $HOOK_METHOD request|not registered for GET"; do
+	kill -0 "$E2E_N8N_PID" 2>/dev/null || die "n8n start exited" "$WORK/n8n-start.log"
+	(($(date +%s) < deadline)) || die "webhook /webhook/$HOOK_PATH was not registered within 60s (last answer: $(curl -sS --noproxy '*' --max-time 5 "$E2E_N8N_URL/webhook/$HOOK_PATH" 2>&1 | head -c 300))" "$WORK/n8n-start.log"
+	sleep 0.5
+done
+log "n8n serving on $E2E_N8N_URL, webhook /webhook/$HOOK_PATH registered after $(e2e_elapsed "$t_start")s"
+
+sim_stats "$WORK/sim-stats-2.json"
+code=$(curl -sS --noproxy '*' --max-time 120 -o "$WORK/webhook-answer.json" -w '%{http_code}' \
+	-X "$HOOK_METHOD" -H 'Content-Type: application/json' \
+	--data '{"text":"In one sentence: what does a load balancer in front of several Ollama servers do?"}' \
+	"$E2E_N8N_URL/webhook/$HOOK_PATH") || die "POST $E2E_N8N_URL/webhook/$HOOK_PATH failed" "$WORK/n8n-start.log"
+log "webhook answered HTTP $code: $(head -c 400 "$WORK/webhook-answer.json")"
+[[ $code == 200 ]] || die "the webhook answered HTTP $code: $(head -c 2000 "$WORK/webhook-answer.json")" "$WORK/n8n-start.log"
+node "$E2E_DIR/assert-agent-output.js" webhook "$WORK/webhook-answer.json" "$BACKEND_NAME" ||
+	die "the webhook's answer is not the Team Agent's output" "$WORK/n8n-start.log" "$WORK/sim.log"
+sim_stats "$WORK/sim-stats-3.json"
+node "$E2E_DIR/assert-sim.js" "$WORK/sim-stats-2.json" "$WORK/sim-stats-3.json" 1 "simulator after the webhook call" ||
+	die "the simulator did not get the webhook execution's chat request" "$WORK/sim.log" "$WORK/n8n-start.log"
+RESULTS+=("$HOOK_METHOD /webhook/$HOOK_PATH on n8n start: answered the Team Agent's response and usage")
+
+# ---------------------------------------------------------------------------------------------
+phase "7. stop n8n and the simulator"
+stop_bg "$E2E_N8N_PID"
+stop_bg "$SIM_PID"
+grep -iE 'Failed to load package|Skipping package' "$WORK/n8n-start.log" && die "n8n start could not load $PKG_NAME" "$WORK/n8n-start.log"
+phase_end
