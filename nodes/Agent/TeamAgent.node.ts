@@ -1,5 +1,6 @@
 import {
 	NodeConnectionTypes,
+	NodeOperationError,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -7,12 +8,12 @@ import {
 } from 'n8n-workflow';
 
 import { runAgent } from '../../lib/agent';
-import { processMetrics, recordFromError, RunSummary, type CallRecord } from '../../lib/metrics';
+import { processMetrics, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
 import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
-import { redisMetricsFor } from '../shared/redis-metrics';
+import { sharedRedisFor } from '../shared/redis-for-node';
 import { runItemsConcurrently } from '../shared/run-items';
 import { agentProperties } from './description';
 import { getConnectedTools } from './helpers/connected-tools';
@@ -52,8 +53,9 @@ export class TeamAgent implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const gateway = await gatewayForNode(this);
 		const tools = await getConnectedTools(this);
-		const store = await conversationStoreFor(this);
-		const redisMetrics = await redisMetricsFor(this);
+		const redis = await sharedRedisFor(this);
+		const store = conversationStoreFor(redis);
+		const redisMetrics = redis && new RedisMetricsStore(redis);
 		const summary = new RunSummary();
 		const record = (entry: CallRecord) => {
 			summary.add(entry);
@@ -64,7 +66,8 @@ export class TeamAgent implements INodeType {
 		const options = readOptions(this, 0);
 		if (options.warmUp) {
 			const model = String(this.getNodeParameter('model', 0, '')).trim();
-			await gateway.warmUp({ model, options: ollamaOptions(options, (f, m) => new Error(`${f} ${m}`)), keep_alive: keepAliveOf(options) });
+			const fail = (field: string, message: string) => new NodeOperationError(this.getNode(), `The "${field}" parameter ${message}`);
+			await gateway.warmUp({ model, options: ollamaOptions(options, fail), keep_alive: keepAliveOf(options) });
 		}
 		const sendChunk = createChunkSender(this);
 		const started = new Map<number, number>();
