@@ -65,6 +65,11 @@ export function mapError(
 	}
 	if (error instanceof SyntaxError) return new MalformedResponseError(backend, error.message, { cause: error });
 	const message = (error as Error)?.message ?? String(error);
+	// fetch rejects with "fetch failed" when no response came at all; the cause says why.
+	if (message === 'fetch failed') {
+		const chain = causeChain(error);
+		return new BackendUnreachableError(backend, chain[chain.length - 1]?.message ?? message, { cause: error });
+	}
 	// undici reports a connection dropped mid-body as "terminated".
 	if (/terminated|other side closed|socket/i.test(message)) {
 		return new BackendUnreachableError(backend, `connection lost (${message})`, { cause: error });
