@@ -45,6 +45,12 @@ describe('runToolLoop against the simulator', () => {
 		expect(result.newMessages.map((m) => m.role)).toEqual(['assistant', 'tool', 'assistant']);
 	});
 
+	it('accepts a tool name in another case, as small models often write it', async () => {
+		sim.addScript({ match: 'shout', toolCalls: [{ name: 'CALCULATOR', arguments: { a: 4, b: 4 } }], times: 1 });
+		const result = await runToolLoop({ request: request('shout the sum'), tools: [calculator], maxIterations: 2, chat });
+		expect(result.trace).toEqual([expect.objectContaining({ tool: 'CALCULATOR', result: '8' })]);
+	});
+
 	it('reports a failing or unknown tool to the model instead of crashing', async () => {
 		sim.addScript({ match: 'break things', toolCalls: [{ name: 'nope', arguments: {} }, { name: 'calculator', arguments: { a: 1, b: 1 } }], times: 1 });
 		const failing: AgentTool = { ...calculator, invoke: async () => Promise.reject(new Error('division by zero')) };

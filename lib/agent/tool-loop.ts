@@ -51,6 +51,9 @@ async function runOne(tool: AgentTool | undefined, call: ToolCall, iteration: nu
 export async function runToolLoop<R extends { message: Message }>(options: ToolLoopOptions<R>): Promise<ToolLoopResult<R>> {
 	const { tools, maxIterations, chat, signal } = options;
 	const byName = new Map(tools.map((t) => [t.name, t]));
+	// Small models often change a tool name's case ("calculator" for "Calculator").
+	const byLowerName = new Map(tools.map((t) => [t.name.toLowerCase(), t]));
+	const find = (name: string) => byName.get(name) ?? byLowerName.get(name.toLowerCase());
 	const request: ChatRequest = {
 		...options.request,
 		messages: [...(options.request.messages ?? [])],
@@ -70,7 +73,7 @@ export async function runToolLoop<R extends { message: Message }>(options: ToolL
 		}
 		if (iteration > maxIterations) throw new MaxIterationsError(maxIterations);
 		const assistant: Message = { role: 'assistant', content: reply.message.content ?? '', tool_calls: toolCalls };
-		const results = await Promise.all(toolCalls.map((call) => runOne(byName.get(call.function.name), call, iteration, signal)));
+		const results = await Promise.all(toolCalls.map((call) => runOne(find(call.function.name), call, iteration, signal)));
 		request.messages!.push(assistant, ...results.map((r) => r.message));
 		newMessages.push(assistant, ...results.map((r) => r.message));
 		for (const r of results) {

@@ -182,6 +182,15 @@ describe('Team Agent: tools', () => {
 		expect(result.aiEvents.some((e) => e.event === 'ai-tool-called')).toBe(true);
 	});
 
+	it('counts every model call of an item in the run summary', async () => {
+		sim.addScript({ match: 'calculator', toolCalls: [{ name: 'calculator', arguments: { input: '2 + 2' } }], times: 1 });
+		const result = await runWorkflow(workflow('agent-tools.json', { sessionKey: '', options: { summaryItem: true } }), { credentials: { ollamaClusterApi: ollama() } });
+		const [item, summary] = result.output('Team Agent').map((i) => i.json as Record<string, any>);
+		expect(item.calls).toBe(2);
+		expect(summary.runSummary.calls).toBe(2);
+		expect(summary.runSummary.promptTokens).toBe(item.usage.promptTokens);
+	});
+
 	it('stops at Max Tool Iterations with an error naming the item and field', async () => {
 		sim.addScript({ match: '.*', on: 'lastMessage', toolCalls: [{ name: 'calculator', arguments: { input: '1+1' } }] });
 		const result = await runWorkflow(workflow('agent-tools.json', { sessionKey: '', options: { maxToolIterations: 2 } }), { credentials: { ollamaClusterApi: ollama() } });

@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { runAgent } from '../../lib/agent';
-import { processMetrics, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
+import { processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
 import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
@@ -19,7 +19,7 @@ import { agentProperties } from './description';
 import { getConnectedTools } from './helpers/connected-tools';
 import { conversationStoreFor } from './helpers/conversation-store';
 import { keepAliveOf, ollamaOptions, readAgentInput, readOptions } from './helpers/read-parameters';
-import { itemRecord, toOutputJson } from './helpers/to-output-item';
+import { toOutputJson } from './helpers/to-output-item';
 import { createChunkSender } from './helpers/stream-chunks';
 
 export class TeamAgent implements INodeType {
@@ -89,9 +89,11 @@ export class TeamAgent implements INodeType {
 						this.logAiEvent('ai-tool-called', JSON.stringify({ item: itemIndex, tool: call.tool, ms: call.durationMs, ok: !call.error })),
 				});
 				sendChunk?.('end', itemIndex);
-				const latencyMs = performance.now() - started.get(itemIndex)!;
-				record(itemRecord(run, latencyMs));
-				return toOutputJson(run, latencyMs);
+				// Summaries and aggregates count model calls (tool turns, retries and summaries included).
+				run.calls.forEach((call, i) =>
+					record(recordFromChatResult(call, i === 0 ? { estimatedPromptTokens: run.estimate.estimatedTokens } : {})),
+				);
+				return toOutputJson(run, performance.now() - started.get(itemIndex)!);
 			},
 			(itemIndex, error) => {
 				sendChunk?.('error', itemIndex, (error as Error).message);

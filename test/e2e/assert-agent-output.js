@@ -13,6 +13,7 @@
 'use strict';
 
 const fs = require('fs');
+const { extractJson: parseJsonDoc } = require('./json-doc');
 
 const [mode, file, backend, workflowFile] = process.argv.slice(2);
 const pkgName = require('../../package.json').name;
@@ -36,21 +37,12 @@ function summarize(json) {
 	return `backend=${json.backend} model=${json.model} tokens=${json.usage && json.usage.totalTokens} response="${text.length > 80 ? `${text.slice(0, 80)}...` : text}"`;
 }
 
-// The JSON document in a text that may hold log lines before and after it.
 function extractJson(text) {
 	try {
-		return JSON.parse(text);
-	} catch {}
-	const lines = text.split('\n');
-	const start = lines.findIndex((l) => l === '{' || l === '[');
-	if (start === -1) fail(`no JSON document found in ${file}`);
-	for (let end = lines.length; end > start; end--) {
-		if (lines[end - 1] !== '}' && lines[end - 1] !== ']') continue;
-		try {
-			return JSON.parse(lines.slice(start, end).join('\n'));
-		} catch {}
+		return parseJsonDoc(text, file);
+	} catch (error) {
+		fail(error.message);
 	}
-	fail(`could not parse the JSON document in ${file}`);
 }
 
 const text = fs.readFileSync(file, 'utf8');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates what the e2e test imports into n8n: a credentials file for `n8n import:credentials`
-// and temp copies of the example workflows whose credential references point at it.
+// and temp copies of the example workflows whose credential references point at it, each on its own
+// and all of them in workflows.json (one `n8n import:workflow --input=workflows.json` imports them all).
 //
 // Usage: node make-fixtures.js --repo ROOT --sim-url URL --out DIR WORKFLOW.json...
 //
@@ -82,15 +83,23 @@ const fillers = {
 fs.mkdirSync(opts.out, { recursive: true });
 const credentials = {}; // type -> { id, name, type, data }
 const summary = { workflows: [], credentials: [] };
+const allWorkflows = [];
 
 for (const file of opts.workflows) {
 	const workflow = JSON.parse(fs.readFileSync(file, 'utf8'));
 	if (!workflow.id) fail(`${file} has no "id": n8n execute/publish need a known workflow id`);
 	if (!Array.isArray(workflow.nodes) || !workflow.connections) fail(`${file} has no nodes/connections`);
-	const info = { file, output: path.join(opts.out, path.basename(file)), id: workflow.id, name: workflow.name, agentNodes: [], webhooks: [] };
+	const info = { file, key: path.basename(file, '.json'), output: path.join(opts.out, path.basename(file)), id: workflow.id, name: workflow.name, agentNodes: [], webhooks: [], toolNodes: [] };
 
 	for (const node of workflow.nodes) {
 		if (node.type.startsWith(nodePrefix)) info.agentNodes.push({ name: node.name, type: node.type });
+		// n8n's LangChain tool sub-nodes (toolCalculator, toolCode, ...) offer themselves to the model
+		// under the node's name, made tool-safe by n8n-workflow's nodeNameToToolName (2.41).
+		if (/^@n8n\/n8n-nodes-langchain\.tool/.test(node.type)) {
+			let toolName = node.name.replace(/[^a-zA-Z0-9_-]+/g, '_');
+			if (toolName.length > 64) toolName = toolName.slice(0, 64).replace(/[_-]+$/, '');
+			info.toolNodes.push({ name: node.name, type: node.type, toolName });
+		}
 		if (node.type === 'n8n-nodes-base.webhook') {
 			info.webhooks.push({
 				node: node.name,
@@ -119,7 +128,11 @@ for (const file of opts.workflows) {
 	if (info.agentNodes.length === 0) fail(`${file} has no ${nodePrefix}* node`);
 	fs.writeFileSync(info.output, `${JSON.stringify(workflow, null, '\t')}\n`);
 	summary.workflows.push(info);
+	allWorkflows.push(workflow);
 }
+if (new Set(allWorkflows.map((w) => w.id)).size !== allWorkflows.length) fail('two workflows have the same id');
+fs.writeFileSync(path.join(opts.out, 'workflows.json'), `${JSON.stringify(allWorkflows, null, '\t')}\n`);
+summary.workflowsFile = path.join(opts.out, 'workflows.json');
 
 const credentialList = Object.values(credentials);
 fs.writeFileSync(path.join(opts.out, 'credentials.json'), `${JSON.stringify(credentialList, null, '\t')}\n`);

@@ -4,7 +4,7 @@ import type { AgentRunResult } from '../../../lib/agent';
 import { itemMetrics, recordFromChatResult, type CallRecord } from '../../../lib/metrics';
 
 /** All model calls of one item as one record: tokens and phase times summed, wall time as latency. */
-export function itemRecord(run: AgentRunResult, latencyMs: number): CallRecord {
+function itemRecord(run: AgentRunResult, latencyMs: number): CallRecord {
 	const records = run.calls.map((call) => recordFromChatResult(call));
 	const sum = (key: keyof CallRecord) => records.reduce((total, r) => total + (r[key] as number), 0);
 	return {
