@@ -67,12 +67,11 @@ export class OllamaTransport {
 		return new Ollama({
 			host: this.backend.baseUrl.replace(/\/+$/, ''),
 			headers: this.headers,
+			// The client's own abort signal is dropped: this client lives for one call and nobody
+			// calls its abort(); the call's signal (watchdog + caller) is the one that counts, and
+			// AbortSignal.any per request is measurably slow on Node 20.
 			fetch: ((input: string, init: RequestInit = {}) =>
-				undiciFetch(input, {
-					...(init as object),
-					signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
-					dispatcher: pool,
-				})) as unknown as typeof fetch,
+				undiciFetch(input, { ...(init as object), signal, dispatcher: pool })) as unknown as typeof fetch,
 		});
 	}
 
