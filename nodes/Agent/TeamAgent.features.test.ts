@@ -2,7 +2,8 @@ import { join } from 'node:path';
 
 import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
-import { closeSharedRedis } from '../../lib/redis';
+import { processMetrics, RedisMetricsStore } from '../../lib/metrics';
+import { closeSharedRedis, createRedisClient } from '../../lib/redis';
 import { closeAllGateways } from '../../lib/registry';
 import { readWorkflow, runWorkflow, type StreamedChunk } from '../../test/harness/run-workflow';
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server';
@@ -135,6 +136,17 @@ describe('Team Agent: memory', () => {
 		expect(json(second).memory.store).toBe('redis');
 		expect(lastChat().messages.map((m: any) => m.content)).toContain('I like blue.');
 		expect(lastChat().messages.map((m: any) => m.content)).not.toContain('I like green.');
+
+		// The same credential also carries the calls into the cross-worker metrics.
+		const reader = createRedisClient(credentials.agentTeamRedisApi);
+		try {
+			await new Promise((resolve) => setTimeout(resolve, 50)); // metrics are written without blocking the item
+			const snapshot = await new RedisMetricsStore(reader).snapshot();
+			expect(snapshot.byBackend.sim.calls).toBe(3);
+			expect(processMetrics().snapshot().byBackend.sim.calls).toBeGreaterThanOrEqual(3);
+		} finally {
+			await reader.quit();
+		}
 	});
 
 	it('reads history through the token budget: old turns are dropped or summarised to fit num_ctx', async () => {
