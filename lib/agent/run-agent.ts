@@ -3,6 +3,7 @@ import type { ConversationStore } from '../memory';
 import type { ChatRequest, Message } from '../ollama';
 import {
 	compactPrompt,
+	ContextOverflowError,
 	countChatTokens,
 	fitContext,
 	resolveReserveOutput,
@@ -102,35 +103,52 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	const documents = input.documents.map((d) => ({ ...d, text: compact(d.text) }));
 
 	const history = input.sessionKey && store ? ((await store.load(input.sessionKey)) as ChatMessage[]) : [];
-	const numCtx = Number(input.options.num_ctx) || SERVER_DEFAULT_NUM_CTX;
+	const numCtxSet = Number(input.options.num_ctx) > 0;
 	const summaryModel = input.context.summaryModel || input.model;
-	const fit = await fitContext({
-		system,
-		history,
-		documents,
-		prompt,
-		numCtx,
-		reserveOutput: resolveReserveOutput(input.options.num_predict),
-		split: { history: input.context.historyShare, documents: 1 - input.context.historyShare },
-		strategy: input.context.strategy,
-		encoding: input.context.encoding,
-		calibrate: (estimated) => calibrator.calibrate({ model: input.model, estimated }),
-		summarize: async (turns, targetTokens) => {
-			const transcript = turns.map((t) => `${t.role}: ${t.content}`).join('\n');
-			const reply = await chat(
-				{
-					model: summaryModel,
-					messages: [
-						{ role: 'system', content: SUMMARY_SYSTEM },
-						{ role: 'user', content: transcript },
-					],
-					options: { num_predict: Math.max(16, targetTokens) },
-				},
-				false,
-			);
-			return reply.message.content;
-		},
-	});
+	const fitInto = (numCtx: number, keepHistory: boolean) =>
+		fitContext({
+			system,
+			history: keepHistory ? history : [],
+			documents: keepHistory ? documents : [],
+			prompt,
+			numCtx,
+			reserveOutput: resolveReserveOutput(input.options.num_predict),
+			split: { history: input.context.historyShare, documents: 1 - input.context.historyShare },
+			strategy: input.context.strategy,
+			encoding: input.context.encoding,
+			calibrate: (estimated) => calibrator.calibrate({ model: input.model, estimated }),
+			summarize: async (turns, targetTokens) => {
+				const transcript = turns.map((t) => `${t.role}: ${t.content}`).join('\n');
+				const reply = await chat(
+					{
+						model: summaryModel,
+						messages: [
+							{ role: 'system', content: SUMMARY_SYSTEM },
+							{ role: 'user', content: transcript },
+						],
+						options: { num_predict: Math.max(16, targetTokens) },
+					},
+					false,
+				);
+				return reply.message.content;
+			},
+		});
+
+	const warnings: string[] = [];
+	let numCtx = numCtxSet ? Number(input.options.num_ctx) : SERVER_DEFAULT_NUM_CTX;
+	let fit: Awaited<ReturnType<typeof fitContext>>;
+	try {
+		fit = await fitInto(numCtx, true);
+	} catch (error) {
+		// Without a Context Window the server's real default is unknown (OLLAMA_CONTEXT_LENGTH may
+		// be larger): send the prompt rather than refuse it, and say what to set.
+		if (numCtxSet || !(error instanceof ContextOverflowError)) throw error;
+		numCtx = error.needed;
+		fit = await fitInto(numCtx, false);
+		warnings.push(
+			`The prompt needs ~${error.needed} tokens, more than Ollama's default context of ${SERVER_DEFAULT_NUM_CTX}; history and documents were left out. Set the Context Window option, or the server may truncate the prompt.`,
+		);
+	}
 
 	const tools = deps.tools ?? [];
 	const request: ChatRequest = {
@@ -161,7 +179,6 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	const mainCall = calls[firstCall];
 	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount);
 
-	const warnings: string[] = [];
 	let response = final.message.content;
 	let data: unknown;
 	if (input.format.type !== 'text') {

@@ -172,6 +172,14 @@ describe('Team Agent: memory', () => {
 		expect(item.calls).toBe(2);
 	});
 
+	it('sends a prompt larger than Ollama\'s default context when no Context Window is set, with a warning', async () => {
+		const result = await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'word '.repeat(5000) }] });
+		const item = json(result);
+		expect(item.warnings).toEqual([expect.stringMatching(/The prompt needs ~\d+ tokens, more than Ollama's default context of 4096.*Set the Context Window/)]);
+		expect(lastChat().options.num_ctx).toBeUndefined();
+		expect(item.response).toBeTruthy();
+	});
+
 	it('fails clearly when the prompt alone cannot fit the context window', async () => {
 		const result = await runWorkflow(basic({ options: { numCtx: 256, numPredict: 128 } }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'word '.repeat(400) }] });
 		const error = result.error('Team Agent')!;
