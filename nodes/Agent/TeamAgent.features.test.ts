@@ -128,6 +128,17 @@ describe('Team Agent: memory', () => {
 		expect(json(second).memory).toEqual({ store: 'memory', sessionKey: session, historyMessages: 2 });
 	});
 
+	it('answers several messages of one session in a batch turn by turn, in input order', async () => {
+		const session = `batch-${Date.now()}`;
+		const result = await runWorkflow(basic({ sessionKey: session }), {
+			credentials: { ollamaClusterApi: ollama() },
+			input: [{ text: 'first message' }, { text: 'second message' }, { text: 'third message' }],
+		});
+		expect(result.output('Team Agent').map((i) => (i.json as any).memory.historyMessages)).toEqual([0, 2, 4]);
+		const users = lastChat().messages.filter((m: any) => m.role === 'user').map((m: any) => m.content);
+		expect(users).toEqual(['first message', 'second message', 'third message']);
+	});
+
 	it('keeps it in Redis when the Redis credential is set, shared across executions', async () => {
 		const credentials = { ollamaClusterApi: ollama(), agentTeamRedisApi: redisCredential() };
 		await runWorkflow(withRedis(basic({ sessionKey: '={{ $json.user }}' })), { credentials, input: [{ text: 'I like green.', user: 'u1' }, { text: 'I like blue.', user: 'u2' }] });

@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { runAgent } from '../../lib/agent';
+import { SessionQueue } from '../../lib/memory';
 import { processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
 import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
@@ -70,6 +71,7 @@ export class TeamAgent implements INodeType {
 			await gateway.warmUp({ model, options: ollamaOptions(options, fail), keep_alive: keepAliveOf(options) });
 		}
 		const sendChunk = createChunkSender(this);
+		const sessions = new SessionQueue();
 		const started = new Map<number, number>();
 
 		const output = await runItemsConcurrently(
@@ -78,7 +80,7 @@ export class TeamAgent implements INodeType {
 				started.set(itemIndex, performance.now());
 				const input = readAgentInput(this, itemIndex);
 				sendChunk?.('begin', itemIndex);
-				const run = await runAgent(input, {
+				const run = await sessions.run(input.sessionKey, async () => await runAgent(input, {
 					gateway,
 					calibrator: defaultCalibrator,
 					store,
@@ -87,7 +89,7 @@ export class TeamAgent implements INodeType {
 					onChunk: sendChunk && ((text) => sendChunk('item', itemIndex, text)),
 					onToolCall: (call) =>
 						this.logAiEvent('ai-tool-called', JSON.stringify({ item: itemIndex, tool: call.tool, ms: call.durationMs, ok: !call.error })),
-				});
+				}));
 				sendChunk?.('end', itemIndex);
 				// Summaries and aggregates count model calls (tool turns, retries and summaries included).
 				run.calls.forEach((call, i) =>
