@@ -14,7 +14,7 @@ import {
 	type TokenEncoding,
 } from '../tokens';
 import { checkReply, compileSchema, ollamaFormat, OutputValidationError, retryInstruction, type OutputFormat } from './structured-output';
-import type { AgentTool, ToolCallTrace } from './tool';
+import { toOllamaTools, type AgentTool, type ToolCallTrace } from './tool';
 import { runToolLoop } from './tool-loop';
 
 /** Ollama's default context window when a request sets no num_ctx. */
@@ -58,6 +58,8 @@ export interface AgentRunResult {
 	final: GatewayChatResult;
 	/** Every model call the item made (tool turns, the format retry, the summary). */
 	calls: GatewayChatResult[];
+	/** Index in `calls` of the first call of the answer (after any summary call): the estimate's. */
+	mainCallIndex: number;
 	estimate: { estimatedTokens: number; modelTokens: number; errorPct: number };
 	context: {
 		numCtx: number;
@@ -160,7 +162,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	if (input.keepAlive !== undefined) request.keep_alive = input.keepAlive;
 	const rawEstimate = countChatTokens(fit.messages, {
 		encoding: input.context.encoding,
-		tools: tools.length ? tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) : undefined,
+		tools: tools.length ? toOllamaTools(tools) : undefined,
 	});
 
 	let final: GatewayChatResult;
@@ -215,6 +217,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		data,
 		final,
 		calls,
+		mainCallIndex: firstCall,
 		estimate,
 		context: {
 			numCtx,

@@ -1,5 +1,5 @@
 import type { ChatRequest, Message, ToolCall } from '../ollama';
-import { MaxIterationsError, toolOutputText, type AgentTool, type ToolCallTrace } from './tool';
+import { MaxIterationsError, toOllamaTools, toolOutputText, type AgentTool, type ToolCallTrace } from './tool';
 
 export interface ToolLoopOptions<R extends { message: Message }> {
 	request: ChatRequest;
@@ -57,7 +57,7 @@ export async function runToolLoop<R extends { message: Message }>(options: ToolL
 	const request: ChatRequest = {
 		...options.request,
 		messages: [...(options.request.messages ?? [])],
-		tools: tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters as never } })),
+		tools: toOllamaTools(tools),
 	};
 	const calls: R[] = [];
 	const newMessages: Message[] = [];

@@ -1,3 +1,5 @@
+import type { ChatRequest } from '../ollama';
+
 /** A tool the agent may call: what Ollama is told about it, and how to run it. */
 export interface AgentTool {
 	name: string;
@@ -5,6 +7,11 @@ export interface AgentTool {
 	/** JSON Schema of the arguments object. */
 	parameters: Record<string, unknown>;
 	invoke(args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** The tool definitions as Ollama's `tools` field takes them. */
+export function toOllamaTools(tools: AgentTool[]): NonNullable<ChatRequest['tools']> {
+	return tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters as never } }));
 }
 
 /** One tool call in the agent's trace, as shown in the output item. */

@@ -1,3 +1,4 @@
+import { DEFAULT_TIMEOUTS } from '../ollama/timeouts';
 import type { ClusterConfig } from './config';
 
 /** The credential's decrypted data, as n8n hands it over. */
@@ -18,8 +19,9 @@ export class ClusterConfigError extends Error {
 	}
 }
 
-const seconds = (value: unknown, fallback: number) =>
-	typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value * 1000 : fallback * 1000;
+/** A timeout field (seconds) in ms, or the transport's default (in ms) when unset or invalid. */
+const seconds = (value: unknown, fallbackMs: number) =>
+	typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value * 1000 : fallbackMs;
 
 /**
  * Turns the Ollama Cluster credential into a cluster config, or throws an Error whose message
@@ -62,10 +64,10 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		allowSelfSigned: data.allowSelfSigned === true,
 		maxConnections: typeof data.maxConnections === 'number' ? data.maxConnections : 0,
 		timeouts: {
-			connectMs: seconds(timeouts.connect, 10),
-			firstTokenMs: seconds(timeouts.firstToken, 600),
-			idleMs: seconds(timeouts.idle, 120),
-			totalMs: seconds(timeouts.total, 3600),
+			connectMs: seconds(timeouts.connect, DEFAULT_TIMEOUTS.connectMs),
+			firstTokenMs: seconds(timeouts.firstToken, DEFAULT_TIMEOUTS.firstTokenMs),
+			idleMs: seconds(timeouts.idle, DEFAULT_TIMEOUTS.idleMs),
+			totalMs: seconds(timeouts.total, DEFAULT_TIMEOUTS.totalMs),
 		},
 	};
 }

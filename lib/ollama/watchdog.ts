@@ -11,7 +11,9 @@ export class Watchdog {
 	private phaseTimer?: NodeJS.Timeout;
 	private totalTimer?: NodeJS.Timeout;
 	private gotFirstChunk = false;
+	private lastChunkAt = 0;
 	private stopped = false;
+	private readonly external?: AbortSignal;
 	firedKind?: TimeoutKind;
 
 	constructor(
@@ -24,10 +26,8 @@ export class Watchdog {
 		}
 		this.external = external;
 		if (timeouts.totalMs > 0) this.totalTimer = setTimeout(() => this.fire('total'), timeouts.totalMs);
-		this.arm('firstToken', timeouts.firstTokenMs);
+		if (timeouts.firstTokenMs > 0) this.phaseTimer = setTimeout(() => this.fire('firstToken'), timeouts.firstTokenMs);
 	}
-
-	private readonly external?: AbortSignal;
 
 	private readonly onExternalAbort = () => this.controller.abort(this.external?.reason);
 
@@ -47,8 +47,6 @@ export class Watchdog {
 		this.armIdle(this.timeouts.idleMs);
 	}
 
-	private lastChunkAt = 0;
-
 	private armIdle(ms: number): void {
 		clearTimeout(this.phaseTimer);
 		if (this.timeouts.idleMs <= 0) return;
@@ -59,20 +57,11 @@ export class Watchdog {
 		}, ms);
 	}
 
-	get sawFirstChunk(): boolean {
-		return this.gotFirstChunk;
-	}
-
 	stop(): void {
 		this.stopped = true;
 		clearTimeout(this.phaseTimer);
 		clearTimeout(this.totalTimer);
 		this.external?.removeEventListener('abort', this.onExternalAbort);
-	}
-
-	private arm(kind: TimeoutKind, ms: number): void {
-		clearTimeout(this.phaseTimer);
-		if (ms > 0) this.phaseTimer = setTimeout(() => this.fire(kind), ms);
 	}
 
 	private fire(kind: TimeoutKind): void {

@@ -93,7 +93,7 @@ export class TeamAgent implements INodeType {
 				sendChunk?.('end', itemIndex);
 				// Summaries and aggregates count model calls (tool turns, retries and summaries included).
 				run.calls.forEach((call, i) =>
-					record(recordFromChatResult(call, i === 0 ? { estimatedPromptTokens: run.estimate.estimatedTokens } : {})),
+					record(recordFromChatResult(call, i === run.mainCallIndex ? { estimatedPromptTokens: run.estimate.estimatedTokens } : {})),
 				);
 				return toOutputJson(run, performance.now() - started.get(itemIndex)!);
 			},
