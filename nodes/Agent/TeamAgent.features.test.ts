@@ -249,9 +249,17 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 		expect(pieces.every((c) => c.metadata.nodeName === 'Team Agent' && c.metadata.itemIndex === 0)).toBe(true);
 	});
 
-	it('does not stream when the trigger does not', async () => {
+	it('does not stream when n8n says the execution does not stream', async () => {
+		// A chunk listener is attached, but 'trigger' mode is not a streaming mode for n8n:
+		// a node that sent chunks without asking isStreaming() would fill the list.
 		const chunks: StreamedChunk[] = [];
-		await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'x' }] });
+		const result = await runWorkflow(workflow('agent-webhook-streaming.json'), {
+			credentials: { ollamaClusterApi: ollama() },
+			input: [{ body: { text: 'No stream here' } }],
+			mode: 'trigger',
+			onChunk: (chunk) => chunks.push(chunk),
+		});
+		expect(json(result).response).toBeTruthy();
 		expect(chunks).toEqual([]);
 	});
 
