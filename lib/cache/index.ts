@@ -1,4 +1,4 @@
-import { passThrough, type Stage } from '../gateway/stage';
+import { passThrough, type Stage } from '../pipeline';
 
 /** Response cache stage (exact + semantic, L1 memory / L2 Redis). Pass-through for now. */
 export function createCacheStage(): Stage {

@@ -1,16 +1,16 @@
-import { createBalancerStage } from '../balancer';
+import { createRouter } from '../balancer';
 import { createCacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
+import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
 import { createRunnerOptionsStage } from '../runner-options';
 import { createSchedulerStage } from '../scheduler';
 import { createSingleFlightStage } from '../single-flight';
 import type { ClusterConfig } from './config';
-import { compose, type Call, type CallTrace, type Handler, type Stage } from './stage';
 
-export type GatewayChatResult = ChatResult & CallTrace;
-export type GatewayEmbedResult = EmbedResult & CallTrace;
+export type GatewayChatResult = TracedChatResult;
+export type GatewayEmbedResult = TracedEmbedResult;
 
-/** The transport stage: sends the call to the backend the balancer chose. */
+/** The transport stage: sends the call to the backend the scheduler got from the router. */
 const sendToBackend: Handler = (call) => {
 	const target = call.target;
 	if (!target) throw new Error('No backend chosen for the call');
@@ -18,8 +18,9 @@ const sendToBackend: Handler = (call) => {
 };
 
 /**
- * The one path every call takes: cache → single-flight → scheduler → balancer →
- * runner-options → transport.
+ * The one path every call takes: cache → single-flight → scheduler (asking the balancer's
+ * router where) → runner-options → transport. The gateway only composes; the contract the
+ * stages share is in lib/pipeline.
  * Nodes only see `chat` and `embed`; each stage can grow without touching them.
  */
 export class Gateway {
@@ -40,12 +41,10 @@ export class Gateway {
 					timeouts: config.timeouts,
 				}),
 		);
-		const slots = config.backends.reduce((sum, b) => sum + Math.max(1, b.parallel), 0);
 		this.stages = [
 			createCacheStage(),
 			createSingleFlightStage(),
-			createSchedulerStage(slots),
-			createBalancerStage(this.backends),
+			createSchedulerStage(createRouter(this.backends)),
 			createRunnerOptionsStage(),
 		];
 		this.pipeline = compose(this.stages, sendToBackend);
@@ -103,8 +102,4 @@ export class Gateway {
 		await Promise.all(this.stages.map((s) => s.close?.()));
 		await Promise.all(this.backends.map((b) => b.close()));
 	}
-}
-
-function newTrace(): CallTrace {
-	return { queueMs: 0, cacheHit: false, retries: 0, warnings: [] };
 }

@@ -1,4 +1,4 @@
-import type { Stage } from '../gateway/stage';
+import type { Stage } from '../pipeline';
 
 /** Options that decide how Ollama loads a model: a change makes it reload the model. */
 const RUNNER_KEYS = ['num_ctx', 'num_batch', 'num_gpu', 'main_gpu', 'num_thread', 'use_mmap'] as const;

@@ -1,4 +1,4 @@
-import { passThrough, type Stage } from '../gateway/stage';
+import { passThrough, type Stage } from '../pipeline';
 
 /** Collapses identical concurrent calls into one backend request. Pass-through for now. */
 export function createSingleFlightStage(): Stage {

@@ -1,0 +1,44 @@
+import type { Backend } from './backend';
+import type { Call } from './stage';
+
+/** What became of one attempt of a call on a backend; the router learns from it. */
+export interface AttemptOutcome {
+	ok: boolean;
+	error?: unknown;
+	/** From dispatch to the first streamed token (or the reply), when one arrived. */
+	firstTokenMs?: number;
+	/** From dispatch to the end of the attempt. */
+	durationMs: number;
+}
+
+/** A claim on one slot of one backend for one attempt of a call. */
+export interface Lease {
+	readonly backend: Backend;
+	/** Ends the attempt and frees the slot. Call exactly once. */
+	release(outcome: AttemptOutcome): void;
+}
+
+/**
+ * The one interface between *where* (lib/balancer) and *waiting* (lib/scheduler).
+ * The scheduler owns the queue of waiting calls; for each, in its order, it asks `tryAcquire`.
+ * The router owns capacity (slots + look-ahead per backend and model, cold loads, health) and
+ * the choice of backend. Neither waits inside the other.
+ */
+export interface Router {
+	/**
+	 * A lease on the best backend that has free capacity for this call now, or `undefined` when
+	 * every eligible backend is full (the scheduler keeps the call waiting). A call with
+	 * `target` set may only get that backend. Throws when no backend can ever serve the call
+	 * (e.g. none is configured for it), so the call fails at once instead of waiting.
+	 */
+	tryAcquire(call: Call): Lease | undefined;
+	/** `listener` runs whenever capacity may have freed (a release, a recovery, a limit that grew). Returns an unsubscribe. */
+	onCapacity(listener: () => void): () => void;
+	/**
+	 * After a failed attempt (already released): how long to wait before the call is tried
+	 * again (the router then picks, possibly another backend), or `undefined` to fail the call
+	 * with that error. `attempt` counts from 1.
+	 */
+	retryDelay(call: Call, error: unknown, attempt: number): number | undefined;
+	close?(): Promise<void>;
+}
