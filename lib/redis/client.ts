@@ -44,10 +44,23 @@ export async function pingRedis(config: RedisConfig): Promise<void> {
 		const reply = await client.ping();
 		if (reply !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
 	} finally {
-		// quit() waits for the socket to close, so no handle outlives the test; disconnect() when it never opened.
-		if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
-		else client.disconnect();
+		await closeRedisClient(client);
 	}
+}
+
+/**
+ * Closes a client without leaving a handle behind: quit() when it is connected (waits for the
+ * socket to close), disconnect() while it is still connecting, nothing once it has ended.
+ * disconnect() on an ended client arms ioredis' 2 s "stream still open" timer on a socket that
+ * already closed, which keeps the process (or a jest worker) alive.
+ */
+export async function closeRedisClient(client: Redis): Promise<void> {
+	if (client.status === 'end') return;
+	if (client.status === 'ready') {
+		await client.quit().catch(() => undefined);
+		if ((client.status as string) === 'end') return;
+	}
+	client.disconnect();
 }
 
 export function redisConfigFromCredential(data: Record<string, unknown>): RedisConfig {

@@ -1,2 +1,2 @@
-export { createRedisClient, pingRedis, redisConfigFromCredential, type RedisConfig } from './client';
+export { closeRedisClient, createRedisClient, pingRedis, redisConfigFromCredential, type RedisConfig } from './client';
 export { getSharedRedis, closeSharedRedis } from './shared-client';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import type Redis from 'ioredis';
 
-import { createRedisClient, type RedisConfig } from './client';
+import { closeRedisClient, createRedisClient, type RedisConfig } from './client';
 
 // One client per Redis credential for the whole process (kept on globalThis, like the
 // gateway registry), keyed by a hash of the values so no secret is kept as a key.
@@ -25,5 +25,5 @@ export function getSharedRedis(config: RedisConfig): Redis {
 export async function closeSharedRedis(): Promise<void> {
 	const all = [...clients.values()];
 	clients.clear();
-	await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+	await Promise.all(all.map(closeRedisClient));
 }
