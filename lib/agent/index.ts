@@ -7,6 +7,7 @@ export {
 	ollamaFormat,
 	OutputValidationError,
 	retryInstruction,
+	validatorCacheStats,
 	type OutputFormat,
 } from './structured-output';
 export { runAgent, SERVER_DEFAULT_NUM_CTX, type AgentRunInput, type AgentRunDeps, type AgentRunResult } from './run-agent';

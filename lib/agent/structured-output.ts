@@ -1,4 +1,5 @@
 import Ajv, { type ValidateFunction } from 'ajv';
+import { LRUCache } from 'lru-cache';
 
 export type OutputFormat = { type: 'text' } | { type: 'json' } | { type: 'jsonSchema'; schema: Record<string, unknown> };
 
@@ -21,21 +22,44 @@ export class OutputValidationError extends Error {
 	}
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const compiled = new WeakMap<object, ValidateFunction>();
+// addUsedSchema: false, and every schema removed from Ajv once compiled: a workflow that parses
+// its schema per item (an expression) would otherwise leave one schema per item in Ajv for ever,
+// and a schema with `$id` would fail on the second item ("already exists").
+const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false });
+const MAX_VALIDATORS = 256;
+// By canonical JSON, not object identity: each item brings its own copy of the schema.
+const compiled = new LRUCache<string, ValidateFunction>({ max: MAX_VALIDATORS });
 
-/** Compiles (once per schema object) or throws InvalidSchemaError. */
+/** JSON with object keys sorted, so equal schemas give one key whatever their key order. */
+function canonicalJson(value: unknown): string {
+	return JSON.stringify(value, (_key, v: unknown) =>
+		v && typeof v === 'object' && !Array.isArray(v)
+			? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+			: v,
+	);
+}
+
+/** Compiles (once per distinct schema, in a bounded LRU) or throws InvalidSchemaError. */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {
-	let validate = compiled.get(schema);
+	const key = canonicalJson(schema);
+	let validate = compiled.get(key);
 	if (!validate) {
 		try {
 			validate = ajv.compile(schema);
 		} catch (error) {
 			throw new InvalidSchemaError((error as Error).message);
+		} finally {
+			ajv.removeSchema(schema); // the compiled function keeps what it needs
 		}
-		compiled.set(schema, validate);
+		compiled.set(key, validate);
 	}
 	return validate;
+}
+
+/** For tests and diagnostics: how many validators are cached and how many schemas Ajv holds. */
+export function validatorCacheStats(): { validators: number; maxValidators: number; schemasHeldByAjv: number } {
+	const held = (ajv as unknown as { _cache: Map<unknown, unknown> })._cache.size;
+	return { validators: compiled.size, maxValidators: MAX_VALIDATORS, schemasHeldByAjv: held };
 }
 
 /** What Ollama's `format` field gets for this output format. */
