@@ -12,22 +12,19 @@ describe('compactPrompt', () => {
 		expect(compactPrompt('First paragraph.\n\n\n\n\nSecond paragraph.\n  \n\t\n\nThird.').text).toBe('First paragraph.\n\nSecond paragraph.\n\nThird.');
 	});
 
-	it('removes exact duplicate lines and paragraphs, keeping the first occurrence', () => {
-		const text = [
-			'Answer in JSON.',
-			'Be concise.',
-			'',
-			'Context: the user is a gardener.',
-			'They grow tomatoes.',
-			'',
-			'Answer in JSON.',
-			'',
-			'Context: the user is a gardener.',
-			'They grow tomatoes.',
-			'',
-			'Be concise!',
-		].join('\n');
-		expect(compactPrompt(text).text).toBe(['Answer in JSON.', 'Be concise.', '', 'Context: the user is a gardener.', 'They grow tomatoes.', '', 'Be concise!'].join('\n'));
+	it('is lossless: a repeated FAQ answer and duplicate CSV rows stay (only whitespace changes)', () => {
+		const faq = ['Q: Can I cancel?', 'A: Yes, any time from Settings.', '', 'Q: Can I pause?', 'A: Yes, any time from Settings.'].join('\n');
+		expect(compactPrompt(faq).text).toBe(faq);
+		const csv = ['id,item,qty', '7,apple,2', '7,apple,2', '8,pear,1'].join('\n');
+		expect(compactPrompt(csv).text).toBe(csv);
+		const paragraphs = 'Be concise.\n\nContext: a gardener.\n\nBe concise.';
+		expect(compactPrompt(paragraphs).text).toBe(paragraphs);
+	});
+
+	it('changes nothing but whitespace: the words, in order, are the same', () => {
+		const text = 'same line\nsame line   \n\n\n\nsame  line\t';
+		const words = (t: string) => t.split(/\s+/).filter(Boolean);
+		expect(words(compactPrompt(text).text)).toEqual(words(text));
 	});
 
 	it('leaves fenced code blocks exactly as they are', () => {
@@ -54,9 +51,9 @@ describe('compactPrompt', () => {
 	});
 
 	it('reports the characters removed', () => {
-		const text = 'same line\nsame line\nsame line';
+		const text = 'one   two\n\n\n\nthree  ';
 		const result = compactPrompt(text);
-		expect(result.text).toBe('same line');
-		expect(result.removedChars).toBe(text.length - 'same line'.length);
+		expect(result.text).toBe('one two\n\nthree');
+		expect(result.removedChars).toBe(text.length - result.text.length);
 	});
 });

@@ -1,7 +1,9 @@
 /**
- * Removes whitespace and verbatim repetition from a prompt without changing what it says.
- * Fenced code blocks are copied untouched (indentation and blank lines can matter there), and so is
- * leading indentation of prose lines (nested lists, pasted YAML). Case and punctuation never change.
+ * Removes redundant whitespace from a prompt and nothing else: it is lossless (every word and
+ * character other than whitespace stays, in order). Repeated lines and paragraphs are kept: a
+ * repeated FAQ answer or a duplicate CSV row is content, not noise. Fenced code blocks are copied
+ * untouched (indentation and blank lines can matter there), and so is leading indentation of prose
+ * lines (nested lists, pasted YAML).
  */
 
 export interface CompactResult {
@@ -45,62 +47,16 @@ function tidyLine(line: string): string {
 	return indent + line.slice(indent.length).replace(/[ \t]+/g, ' ').replace(/[ \t\r]+$/, '');
 }
 
-/**
- * Lines without a letter or digit (`---`, `|---|---|`, `}`) are layout, not content: repeating
- * them is meaningful (a second table's separator row), so they are never deduplicated.
- */
-function isStructural(line: string): boolean {
-	return !/[\p{L}\p{N}]/u.test(line);
-}
-
-function splitParagraphs(lines: string[]): string[][] {
-	const paragraphs: string[][] = [];
-	let current: string[] = [];
-	for (const line of lines) {
-		if (line === '') {
-			if (current.length) paragraphs.push(current);
-			paragraphs.push([]);
-			current = [];
-		} else current.push(line);
-	}
-	if (current.length) paragraphs.push(current);
-	return paragraphs;
-}
-
-/** Drops repeated paragraphs, then repeated lines, across all prose (first occurrence wins). */
-function dedupe(lines: string[], seenParagraphs: Set<string>, seenLines: Set<string>): string[] {
-	const kept: string[] = [];
-	for (const paragraph of splitParagraphs(lines)) {
-		if (paragraph.length === 0) {
-			kept.push('');
-			continue;
-		}
-		const key = paragraph.join('\n');
-		if (paragraph.length > 1 && seenParagraphs.has(key)) continue;
-		seenParagraphs.add(key);
-		for (const line of paragraph) {
-			if (!isStructural(line)) {
-				if (seenLines.has(line)) continue;
-				seenLines.add(line);
-			}
-			kept.push(line);
-		}
-	}
-	return kept;
-}
-
 /** Two or more blank lines in a row become one. */
 function collapseBlankRuns(lines: string[]): string[] {
 	return lines.filter((line, i) => !(line === '' && i > 0 && lines[i - 1] === ''));
 }
 
 export function compactPrompt(text: string): CompactResult {
-	const seenParagraphs = new Set<string>();
-	const seenLines = new Set<string>();
 	const out: string[] = [];
 	for (const segment of segments(text.replace(/\r\n/g, '\n'))) {
 		if (segment.code) out.push(...segment.lines);
-		else out.push(...collapseBlankRuns(dedupe(segment.lines.map(tidyLine), seenParagraphs, seenLines)));
+		else out.push(...collapseBlankRuns(segment.lines.map(tidyLine)));
 	}
 	const compacted = out.join('\n');
 	return { text: compacted, removedChars: text.length - compacted.length };
