@@ -1,0 +1,45 @@
+import { runAgent, type AgentTool } from '../../agent';
+import type { Gateway } from '../../gateway';
+import type { ChatRequest } from '../../ollama';
+import type { TokenCalibrator } from '../../tokens';
+import { costOfCalls } from '../lead';
+import type { Member } from '../types';
+
+export interface ModelMemberConfig {
+	name: string;
+	description: string;
+	fallback?: string;
+	model: string;
+	/** The member's role: its system prompt. */
+	system: string;
+	options?: NonNullable<ChatRequest['options']>;
+	keepAlive?: string | number;
+	tools?: AgentTool[];
+}
+
+/** A member described in the node's parameters: one Team Agent turn (runAgent) through the gateway. */
+export function createModelMember(config: ModelMemberConfig, deps: { gateway: Gateway; calibrator: TokenCalibrator }): Member {
+	return {
+		name: config.name,
+		description: config.description,
+		fallback: config.fallback,
+		kind: 'model',
+		async run(prompt, signal) {
+			const result = await runAgent(
+				{
+					model: config.model,
+					system: config.system,
+					prompt,
+					options: config.options ?? {},
+					keepAlive: config.keepAlive,
+					format: { type: 'text' },
+					documents: [],
+					context: { strategy: 'dropOldest', historyShare: 0.6, compact: false, encoding: 'cl100k_base' },
+					maxToolIterations: 5,
+				},
+				{ gateway: deps.gateway, calibrator: deps.calibrator, tools: config.tools, signal },
+			);
+			return { output: result.response, ...costOfCalls(result.calls) };
+		},
+	};
+}
