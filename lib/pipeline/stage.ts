@@ -9,6 +9,8 @@ interface CallBase {
 	target?: Backend;
 	/** Higher runs first among waiting calls (default 0). */
 	priority?: number;
+	/** Longest this call may wait in the gateway queue for a slot (ms); overrides the scheduler's setting, 0 = no limit. */
+	queueTimeoutMs?: number;
 	/** Caller hints for routing and caching (e.g. the agent's session key); never required. */
 	hints?: { sessionKey?: string; namespace?: string };
 }

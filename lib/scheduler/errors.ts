@@ -1,0 +1,23 @@
+/**
+ * Why a call never left the gateway's queue. Both name the queue, not a backend: the call never
+ * reached one. Neither is retryable by the gateway itself (the caller decides).
+ */
+export class QueueFullError extends Error {
+	readonly code = 'QUEUE_FULL';
+	readonly retryable = true;
+
+	constructor(readonly limit: number) {
+		super(`The gateway queue is full (${limit} calls waiting); try again later or raise the queue size`);
+		this.name = 'QueueFullError';
+	}
+}
+
+export class QueueTimeoutError extends Error {
+	readonly code = 'QUEUE_TIMEOUT';
+	readonly retryable = true;
+
+	constructor(readonly timeoutMs: number) {
+		super(`The call waited in the gateway queue longer than the queue timeout (${timeoutMs} ms) without getting a backend slot`);
+		this.name = 'QueueTimeoutError';
+	}
+}

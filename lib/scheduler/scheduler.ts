@@ -1,0 +1,333 @@
+import { latencyPercentiles, type LatencyPercentiles } from '../metrics/percentile';
+import { LatencyWindow } from '../metrics/latency-window';
+import { RequestAbortedError } from '../ollama/errors';
+import type { AttemptOutcome, Call, Lease, Router, Stage } from '../pipeline';
+import { QueueFullError, QueueTimeoutError } from './errors';
+import { Heap } from './heap';
+import { LengthPredictor } from './length-predictor';
+
+export interface MultiBinOptions {
+	/** Upper bounds (predicted output tokens) of every bin but the last. Default [64, 256, 1024]. */
+	edges?: number[];
+	/** How much later than its arrival a call of the next longer bin is ordered (ms). Default 2000. */
+	penaltyMs?: number;
+}
+
+export interface SchedulerOptions {
+	/** Most calls waiting at once; one more is rejected with QueueFullError (backpressure). Default 10,000. */
+	maxQueue?: number;
+	/** Longest a call may wait for a slot before it fails with QueueTimeoutError; 0 = no limit (default). */
+	queueTimeoutMs?: number;
+	/** A waiting call gains one priority level per this many ms, so nothing starves. Default 1000. */
+	ageingMs?: number;
+	/** Order waiting generation calls by predicted output length (short first, with ageing). Off by default. */
+	multiBin?: boolean | MultiBinOptions;
+	/** Static batching: a model's calls are released in waves of `size` (or what waited `maxWaitMs`, default 50). */
+	staticBatch?: { size: number; maxWaitMs?: number };
+}
+
+export interface SchedulerStats {
+	/** Calls waiting for a slot now, and the most ever. */
+	waiting: number;
+	maxWaiting: number;
+	/** Calls holding a lease (sent to a backend) now. */
+	running: number;
+	dispatched: number;
+	/** Refused because the queue was full / gave up waiting / cancelled while waiting. */
+	rejectedFull: number;
+	timedOut: number;
+	aborted: number;
+	/** Attempts put back at the front of the queue after a retryable failure (e.g. 503). */
+	requeued: number;
+	/** Queue wait of the last 1,024 dispatched attempts (ms). */
+	waitMs: LatencyPercentiles;
+}
+
+interface Waiter {
+	readonly call: Call;
+	/** Larger runs sooner; a static key (see `orderKey`). */
+	readonly key: number;
+	readonly seq: number;
+	readonly enqueuedAt: number;
+	done: boolean;
+	resolve(lease: Lease): void;
+	reject(error: unknown): void;
+}
+
+interface WaitClass {
+	heap: Heap<Waiter>;
+	/** Live (not cancelled) waiters. */
+	size: number;
+	/** Static batching: dispatches left in the current wave. */
+	budget: number;
+	waveTimer?: NodeJS.Timeout;
+}
+
+const better = (a: Waiter, b: Waiter) => a.key > b.key || (a.key === b.key && a.seq < b.seq);
+
+/**
+ * Calls that share a model (and pinned backend) are interchangeable for the router's capacity,
+ * so each such class is one ordered queue: when its best call finds no slot, none of it does.
+ */
+const classOf = (call: Call) => `${call.target?.name ?? ''}\u0000${call.kind}\u0000${call.request.model}`;
+
+export type SchedulerStage = Stage & { readonly pending: number; readonly active: number; stats(): SchedulerStats };
+
+/**
+ * Holds calls until the router has a backend slot for them, so extra calls wait here, where
+ * they can be ordered, cancelled, timed out and measured, rather than in Ollama's queue.
+ * Dispatch is continuous: whenever the router reports freed capacity the next waiting calls
+ * start. A retryable failure (503) goes back to the front of the queue after the router's
+ * backoff.
+ */
+export function createSchedulerStage(router: Router, options: SchedulerOptions = {}): SchedulerStage {
+	const maxQueue = options.maxQueue ?? 10_000;
+	const queueTimeoutMs = options.queueTimeoutMs ?? 0;
+	const ageingMs = options.ageingMs ?? 1000;
+	const multiBin = options.multiBin ? { edges: [64, 256, 1024], penaltyMs: 2000, ...(options.multiBin === true ? {} : options.multiBin) } : undefined;
+	const staticBatch = options.staticBatch && options.staticBatch.size > 1 ? { maxWaitMs: 50, ...options.staticBatch } : undefined;
+	const predictor = new LengthPredictor();
+	const classes = new Map<string, WaitClass>();
+	const waits = new LatencyWindow(1024);
+	const counts = { waiting: 0, maxWaiting: 0, running: 0, dispatched: 0, rejectedFull: 0, timedOut: 0, aborted: 0, requeued: 0 };
+	let seq = 0;
+	let draining = false;
+	let drainAgain = false;
+
+	/** Priority levels are worth `ageingMs` of waiting each; a longer bin counts as arriving later; a requeued attempt goes first. */
+	const orderKey = (call: Call, now: number, front: boolean): number => {
+		if (front) return Number.MAX_VALUE;
+		let key = (call.priority ?? 0) * ageingMs - now;
+		if (multiBin) {
+			const predicted = predictor.predict(call);
+			let bin = 0;
+			while (bin < multiBin.edges.length && predicted > multiBin.edges[bin]) bin++;
+			key -= bin * multiBin.penaltyMs;
+		}
+		return key;
+	};
+
+	const classFor = (name: string): WaitClass => {
+		let cls = classes.get(name);
+		if (!cls) {
+			cls = { heap: new Heap(better), size: 0, budget: 0 };
+			classes.set(name, cls);
+		}
+		return cls;
+	};
+
+	/** Static batching: whether the class may dispatch now; arms the wave timer when it may not. */
+	const gateOpen = (cls: WaitClass): boolean => {
+		if (!staticBatch || cls.budget > 0) return true;
+		if (cls.size >= staticBatch.size) {
+			clearTimeout(cls.waveTimer);
+			cls.waveTimer = undefined;
+			cls.budget = staticBatch.size;
+			return true;
+		}
+		if (!cls.waveTimer) {
+			cls.waveTimer = setTimeout(() => {
+				cls.waveTimer = undefined;
+				cls.budget = Math.min(staticBatch.size, cls.size);
+				drain();
+			}, staticBatch.maxWaitMs);
+			cls.waveTimer.unref?.();
+		}
+		return false;
+	};
+
+	const drainClass = (name: string, cls: WaitClass) => {
+		for (;;) {
+			const head = cls.heap.peek();
+			if (!head) break;
+			if (head.done) {
+				cls.heap.pop();
+				continue;
+			}
+			if (!gateOpen(cls)) break;
+			let lease: Lease | undefined;
+			try {
+				lease = router.tryAcquire(head.call);
+			} catch (error) {
+				cls.heap.pop();
+				leave(cls, head);
+				head.reject(error);
+				continue;
+			}
+			if (!lease) break;
+			cls.heap.pop();
+			leave(cls, head);
+			if (staticBatch) cls.budget--;
+			head.resolve(lease);
+		}
+		if (cls.heap.length === 0 && !cls.waveTimer) classes.delete(name);
+	};
+
+	function drain(): void {
+		if (draining) {
+			drainAgain = true;
+			return;
+		}
+		draining = true;
+		try {
+			do {
+				drainAgain = false;
+				for (const [name, cls] of classes) drainClass(name, cls);
+			} while (drainAgain);
+		} finally {
+			draining = false;
+		}
+	}
+	const unsubscribe = router.onCapacity(drain);
+
+	const leave = (cls: WaitClass, waiter: Waiter) => {
+		waiter.done = true;
+		cls.size--;
+		counts.waiting--;
+	};
+
+	const enqueue = (call: Call, front: boolean, deadline: number): Promise<Lease> =>
+		new Promise<Lease>((resolve, reject) => {
+			const now = performance.now();
+			if (counts.waiting >= maxQueue && !front) {
+				counts.rejectedFull++;
+				return reject(new QueueFullError(maxQueue));
+			}
+			const signal = call.options.signal;
+			if (signal?.aborted) {
+				counts.aborted++;
+				return reject(new RequestAbortedError(call.target?.name ?? 'gateway queue'));
+			}
+			const name = classOf(call);
+			const cls = classFor(name);
+			let timer: NodeJS.Timeout | undefined;
+			const settle = () => {
+				signal?.removeEventListener('abort', onAbort);
+				clearTimeout(timer);
+			};
+			const giveUp = (error: unknown) => {
+				if (waiter.done) return;
+				leave(cls, waiter);
+				settle();
+				reject(error);
+				// The cancelled waiter may have been the head that blocked a static wave or nothing at all; cheap to re-check.
+				if (staticBatch) drain();
+			};
+			const onAbort = () => {
+				counts.aborted++;
+				giveUp(new RequestAbortedError(call.target?.name ?? 'gateway queue'));
+			};
+			const waiter: Waiter = {
+				call,
+				key: orderKey(call, now, front),
+				seq: seq++,
+				enqueuedAt: now,
+				done: false,
+				resolve(lease) {
+					settle();
+					resolve(lease);
+				},
+				reject(error) {
+					settle();
+					reject(error);
+				},
+			};
+			signal?.addEventListener('abort', onAbort, { once: true });
+			if (deadline !== Infinity) {
+				timer = setTimeout(() => {
+					counts.timedOut++;
+					giveUp(new QueueTimeoutError(call.queueTimeoutMs ?? queueTimeoutMs));
+				}, Math.max(0, deadline - now));
+			}
+			cls.heap.push(waiter);
+			cls.size++;
+			counts.waiting++;
+			if (counts.waiting > counts.maxWaiting) counts.maxWaiting = counts.waiting;
+			drain();
+		});
+
+	const acquire = (call: Call, front: boolean, deadline: number): Lease | Promise<Lease> => {
+		// Fast path: nothing of this class is waiting (so nobody is overtaken) and a slot is free.
+		const cls = classes.get(classOf(call));
+		if ((!cls || cls.size === 0) && !staticBatch && !call.options.signal?.aborted) {
+			const lease = router.tryAcquire(call);
+			if (lease) return lease;
+		}
+		return enqueue(call, front, deadline);
+	};
+
+	const sleep = (ms: number, signal?: AbortSignal, backend?: string) =>
+		new Promise<void>((resolve, reject) => {
+			const onAbort = () => {
+				clearTimeout(timer);
+				reject(new RequestAbortedError(backend ?? 'gateway queue'));
+			};
+			const timer = setTimeout(() => {
+				signal?.removeEventListener('abort', onAbort);
+				resolve();
+			}, ms);
+			if (signal?.aborted) return onAbort();
+			signal?.addEventListener('abort', onAbort, { once: true });
+		});
+
+	return {
+		name: 'scheduler',
+		get pending() {
+			return counts.waiting;
+		},
+		get active() {
+			return counts.running;
+		},
+		stats: () => ({ ...counts, waitMs: latencyPercentiles(waits.values()) }),
+		async handle(call, next) {
+			const pinned = call.target;
+			const timeoutMs = call.queueTimeoutMs ?? queueTimeoutMs;
+			const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
+			for (let attempt = 1; ; attempt++) {
+				const enqueued = performance.now();
+				const lease = await acquire(call, attempt > 1, deadline);
+				const started = performance.now();
+				waits.push(started - enqueued);
+				call.trace.queueMs += started - enqueued;
+				counts.dispatched++;
+				counts.running++;
+				let firstTokenAt: number | undefined;
+				const onChunk = call.options.onChunk;
+				const attemptOptions = {
+					...call.options,
+					onChunk: (text: string) => {
+						firstTokenAt ??= performance.now();
+						onChunk?.(text);
+					},
+				};
+				const outcome = (ok: boolean, error?: unknown): AttemptOutcome => ({
+					ok,
+					error,
+					durationMs: performance.now() - started,
+					firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
+				});
+				try {
+					const result = await next({ ...call, options: attemptOptions, target: lease.backend });
+					counts.running--;
+					lease.release(outcome(true));
+					if (multiBin && call.kind === 'chat') predictor.observe(call, (result as { evalCount?: number }).evalCount ?? -1);
+					return result;
+				} catch (error) {
+					counts.running--;
+					lease.release(outcome(false, error));
+					const delay = call.options.signal?.aborted ? undefined : router.retryDelay(call, error, attempt);
+					if (delay === undefined) throw error;
+					call.trace.retries++;
+					counts.requeued++;
+					call.target = pinned;
+					await sleep(delay, call.options.signal, lease.backend.name);
+				}
+			}
+		},
+		async close() {
+			unsubscribe();
+			for (const cls of classes.values()) clearTimeout(cls.waveTimer);
+			await router.close?.();
+		},
+	};
+}
