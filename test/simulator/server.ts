@@ -14,7 +14,7 @@ import { ERR_MAX_QUEUE, Grant, MaxQueueError, RunnerOpts, Scheduler, SchedulerHo
 import { AbortedError, Timers, keepAliveMs } from './timers';
 import {
 	TokenizableMessage,
-	chatPromptTokens,
+	chatPromptTokens as countChatPrompt,
 	countSimTokens,
 	embedInputTokens,
 	generatePromptTokens,
@@ -686,7 +686,7 @@ export class SimServer implements SchedulerHost {
 			}
 			this.validateFormat(b.format);
 			const numCtx = this.effectiveCtx(model, ro);
-			const promptTokens = this.chatPromptTokensTruncated(messages, tools, numCtx, b.truncate !== false);
+			const promptTokens = this.chatPromptTokensTruncated(messages, tools, numCtx, b.truncate !== false, model.name);
 			const plan = this.planChat(model, b, messages, tools, promptTokens, numCtx);
 			await this.deliver(ctx, grant, loadNs, 'chat', name, plan, promptTokens, b.stream !== false);
 		} finally {
@@ -701,7 +701,8 @@ export class SimServer implements SchedulerHost {
 	}
 
 	/** Like Ollama's chatPrompt: drop the oldest non-system messages until the prompt fits num_ctx. */
-	private chatPromptTokensTruncated(messages: TokenizableMessage[], tools: unknown[], numCtx: number, truncate: boolean): number {
+	private chatPromptTokensTruncated(messages: TokenizableMessage[], tools: unknown[], numCtx: number, truncate: boolean, modelName: string): number {
+		const chatPromptTokens = (m: TokenizableMessage[], t: unknown[]) => countChatPrompt(m, t, modelName); // real tokenizer for llama3*/qwen2*/qwen3*
 		const full = chatPromptTokens(messages, tools);
 		if (full <= numCtx) return full;
 		if (!truncate) throw new HttpError(400, 'the input length exceeds the context length');

@@ -78,7 +78,7 @@ describe('/api/chat', () => {
 		expect(r.message.role).toBe('assistant');
 		expect(r.message.content.length).toBeGreaterThan(20);
 		expect(new Date(r.created_at as unknown as string).toISOString()).toBe(r.created_at as unknown as string);
-		expect(r.prompt_eval_count).toBe(chatPromptTokens(messages));
+		expect(r.prompt_eval_count).toBe(chatPromptTokens(messages, undefined, 'llama3.2:3b'));
 		expect(r.eval_count).toBe(countSimTokens(r.message.content));
 		expect(r.eval_count).toBeGreaterThanOrEqual(20);
 		expect(r.eval_count).toBeLessThanOrEqual(80);
@@ -232,7 +232,7 @@ describe('/api/chat', () => {
 	test('long histories are truncated to num_ctx; truncate:false is an error', async () => {
 		const long = Array.from({ length: 30 }, (_, i) => [user(`question ${i} `.repeat(20)), { role: 'assistant', content: `answer ${i} `.repeat(20) }]).flat();
 		const msgs = [{ role: 'system', content: 'sys' }, ...long, user('final question')];
-		expect(chatPromptTokens(msgs)).toBeGreaterThan(1024);
+		expect(chatPromptTokens(msgs, undefined, 'llama3.2:3b')).toBeGreaterThan(1024);
 		const r = await ollama.chat({ model: 'llama3.2:3b', messages: msgs, stream: false, options: { num_ctx: 1024 } });
 		expect(r.prompt_eval_count).toBeLessThanOrEqual(1024);
 		expect(r.prompt_eval_count).toBeGreaterThan(900);
@@ -271,7 +271,7 @@ describe('tool calling', () => {
 		const call = r.message.tool_calls![0];
 		expect(call.function.name).toBe('get_current_weather');
 		expect(call.function.arguments).toEqual({ location: 'Paris, FR', format: 'fahrenheit' });
-		expect(r.prompt_eval_count).toBe(chatPromptTokens(messages, [weather, search]));
+		expect(r.prompt_eval_count).toBe(chatPromptTokens(messages, [weather, search], 'llama3.2:3b'));
 		expect(r.prompt_eval_count).toBeGreaterThan(chatPromptTokens(messages) + 20);
 
 		const r2 = await ollama.chat({ model: 'llama3.2:3b', messages: [user('call web_search for cheap flights to Oslo, limit=3')], tools: [weather, search], stream: false });
