@@ -9,6 +9,13 @@ export interface AttemptOutcome {
 	firstTokenMs?: number;
 	/** From dispatch to the end of the attempt. */
 	durationMs: number;
+	/**
+	 * The attempt's reply when `ok` (a ChatResult / EmbedResult). The balancer reads Ollama's own
+	 * timings from it (load, prompt eval, eval) to tell waiting in the server's queue from
+	 * prefill, which is what its learned slot limits grow and shrink on. Optional: without it the
+	 * balancer falls back to `firstTokenMs` alone.
+	 */
+	result?: unknown;
 }
 
 /** A claim on one slot of one backend for one attempt of a call. */
