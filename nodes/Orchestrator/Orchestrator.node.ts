@@ -1,0 +1,90 @@
+import {
+	NodeConnectionTypes,
+	NodeOperationError,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { createModelMember, createToolMember, runOrchestrator, TeamError } from '../../lib/orchestrator';
+import { defaultCalibrator } from '../../lib/tokens';
+import { getConnectedTools } from '../Agent/helpers/connected-tools';
+import { createChunkSender } from '../Agent/helpers/stream-chunks';
+import { ollamaClusterApiTest } from '../shared/credential-tests';
+import { gatewayForNode } from '../shared/gateway-for-node';
+import { getModels } from '../shared/load-options';
+import { runItemsConcurrently } from '../shared/run-items';
+import { orchestratorProperties } from './description';
+import { readOptions, readOrchestratorInput } from './helpers/read-parameters';
+import { progressLine, resultJson, stepJson } from './helpers/to-output';
+
+export class Orchestrator implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Orchestrator',
+		name: 'orchestrator',
+		icon: { light: 'file:orchestrator.svg', dark: 'file:orchestrator.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["strategy"] + ": " + $parameter["leadModel"] }}',
+		description: 'A team of agents on your Ollama cluster: plan, run steps in parallel, review the results, replan',
+		defaults: { name: 'Orchestrator' },
+		usableAsTool: true,
+		inputs: [
+			NodeConnectionTypes.Main,
+			{ type: NodeConnectionTypes.AiTool, displayName: 'Team', required: false },
+		],
+		outputs: [
+			{ type: NodeConnectionTypes.Main, displayName: 'Result' },
+			{ type: NodeConnectionTypes.Main, displayName: 'Steps' },
+		],
+		credentials: [{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' }],
+		properties: orchestratorProperties,
+	};
+
+	methods = {
+		loadOptions: { getModels },
+		credentialTest: { ollamaClusterApiTest },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const gateway = await gatewayForNode(this);
+		// Nodes on the Team input (Team Agent tools, agent tools, Call Workflow tools, any tool) are members.
+		const connected = (await getConnectedTools(this)).map(createToolMember);
+		const sendChunk = createChunkSender(this);
+		const stepItems: INodeExecutionData[] = [];
+
+		const results = await runItemsConcurrently(this, async (itemIndex, signal) => {
+			const { input, members } = readOrchestratorInput(this, itemIndex);
+			const team = [...members.map((m) => createModelMember(m, { gateway, calibrator: defaultCalibrator })), ...connected];
+			sendChunk?.('begin', itemIndex);
+			let result;
+			try {
+				result = await runOrchestrator(input, {
+					gateway,
+					members: team,
+					signal,
+					onProgress: sendChunk && ((event) => sendChunk('item', itemIndex, progressLine(event))),
+					onAnswerChunk: sendChunk && ((text) => sendChunk('item', itemIndex, text)),
+				});
+			} catch (error) {
+				if (error instanceof TeamError) {
+					throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: ${error.message}`, { itemIndex, description: `Check the "${error.field}" parameter.` });
+				}
+				throw error;
+			}
+			sendChunk?.('end', itemIndex);
+			this.logAiEvent(
+				'ai-llm-generated-output',
+				JSON.stringify({ item: itemIndex, strategy: result.strategy, status: result.status, stoppedBy: result.stoppedBy, steps: result.totals.steps, tokens: result.totals.tokens.totalTokens }),
+			);
+			if (readOptions(this, itemIndex).stepItems) {
+				for (const step of result.steps) stepItems.push({ json: { item: itemIndex, ...stepJson(step) }, pairedItem: { item: itemIndex } });
+			}
+			return resultJson(result);
+		}, (itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message));
+
+		stepItems.sort((a, b) => (a.json.item as number) - (b.json.item as number));
+		return [results, stepItems];
+	}
+}
