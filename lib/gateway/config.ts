@@ -1,4 +1,5 @@
 import type { BackendConfig, Timeouts } from '../ollama';
+import type { SchedulerOptions } from '../scheduler';
 
 /** Everything that defines one cluster: what the Ollama Cluster credential holds. */
 export interface ClusterConfig {
@@ -9,4 +10,6 @@ export interface ClusterConfig {
 	/** Sockets per backend (0 = twice its parallel slots). */
 	maxConnections?: number;
 	timeouts?: Partial<Timeouts>;
+	/** The gateway queue: size, queue-wait timeout, ageing, multi-bin / static batching (lib/scheduler). */
+	scheduler?: SchedulerOptions;
 }

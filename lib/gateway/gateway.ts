@@ -3,12 +3,20 @@ import { createCacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
 import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
 import { createRunnerOptionsStage } from '../runner-options';
-import { createSchedulerStage } from '../scheduler';
+import { createSchedulerStage, type SchedulerStage, type SchedulerStats } from '../scheduler';
 import { createSingleFlightStage } from '../single-flight';
 import type { ClusterConfig } from './config';
 
 export type GatewayChatResult = TracedChatResult;
 export type GatewayEmbedResult = TracedEmbedResult;
+
+/** Per call: how it is sent (signal, streamed pieces) and how it waits in the gateway queue. */
+export interface GatewayCallOptions extends CallOptions {
+	/** Higher runs first among waiting calls (default 0); waiting calls age so none starves. */
+	priority?: number;
+	/** Longest wait for a backend slot (ms) before QueueTimeoutError; overrides the cluster's setting. */
+	queueTimeoutMs?: number;
+}
 
 /** The transport stage: sends the call to the backend the scheduler got from the router. */
 const sendToBackend: Handler = (call) => {
@@ -27,6 +35,7 @@ export class Gateway {
 	readonly backends: OllamaTransport[];
 	private readonly stages: Stage[];
 	private readonly pipeline: Handler;
+	private readonly scheduler: SchedulerStage;
 	private inFlight = 0;
 	lastUsed = Date.now();
 
@@ -41,18 +50,19 @@ export class Gateway {
 					timeouts: config.timeouts,
 				}),
 		);
-		this.stages = [
-			createCacheStage(),
-			createSingleFlightStage(),
-			createSchedulerStage(createRouter(this.backends)),
-			createRunnerOptionsStage(),
-		];
+		this.scheduler = createSchedulerStage(createRouter(this.backends), config.scheduler);
+		this.stages = [createCacheStage(), createSingleFlightStage(), this.scheduler, createRunnerOptionsStage()];
 		this.pipeline = compose(this.stages, sendToBackend);
 	}
 
 	/** Calls currently inside the gateway (queued or running). */
 	get busy(): number {
 		return this.inFlight;
+	}
+
+	/** The gateway queue now: waiting and running calls, refusals, wait-time percentiles. */
+	queueStats(): SchedulerStats {
+		return this.scheduler.stats();
 	}
 
 	get stageNames(): string[] {
@@ -71,12 +81,14 @@ export class Gateway {
 		}
 	}
 
-	async chat(request: ChatRequest, options: CallOptions = {}): Promise<GatewayChatResult> {
-		return await this.send<ChatResult>({ kind: 'chat', request, options, trace: newTrace() });
+	async chat(request: ChatRequest, options: GatewayCallOptions = {}): Promise<GatewayChatResult> {
+		const { priority, queueTimeoutMs, ...callOptions } = options;
+		return await this.send<ChatResult>({ kind: 'chat', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs });
 	}
 
-	async embed(request: EmbedRequest, options: CallOptions = {}): Promise<GatewayEmbedResult> {
-		return await this.send<EmbedResult>({ kind: 'embed', request, options, trace: newTrace() });
+	async embed(request: EmbedRequest, options: GatewayCallOptions = {}): Promise<GatewayEmbedResult> {
+		const { priority, queueTimeoutMs, ...callOptions } = options;
+		return await this.send<EmbedResult>({ kind: 'embed', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs });
 	}
 
 	/**

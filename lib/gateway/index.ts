@@ -1,4 +1,4 @@
-export { Gateway, type GatewayChatResult, type GatewayEmbedResult } from './gateway';
+export { Gateway, type GatewayCallOptions, type GatewayChatResult, type GatewayEmbedResult } from './gateway';
 export type { ClusterConfig } from './config';
 export type { Stage, Call, CallTrace, Handler } from '../pipeline';
 export { clusterConfigFromCredential, ClusterConfigError } from './cluster-config';

@@ -2,6 +2,8 @@ import { BackendBusyError, RequestAbortedError } from '../ollama/errors';
 import { newTrace, type Backend, type Call, type Lease, type Router } from '../pipeline';
 import { createSchedulerStage, QueueFullError, QueueTimeoutError, type SchedulerOptions } from '.';
 
+const idOf = (call: Call) => (call.kind === 'chat' && call.request.model === 'm' ? String(call.request.messages?.[0]?.content) : call.request.model);
+
 /** A router with `slots` leases per model on one backend; counts what it handed out. */
 function fakeRouter(slots: number) {
 	const backend = { name: 'b', backend: { name: 'b', baseUrl: '', weight: 1, parallel: slots } } as unknown as Backend;
@@ -41,7 +43,7 @@ function controlledNext() {
 	const pending: Array<{ id: string; finish(error?: Error): void }> = [];
 	const next = (call: Call) =>
 		new Promise<unknown>((resolve, reject) => {
-			const id = String(call.request.model === 'm' && call.kind === 'chat' ? call.request.messages[0]?.content : call.request.model);
+			const id = idOf(call);
 			started.push(id);
 			pending.push({ id, finish: (error) => (error ? reject(error) : resolve({ id, evalCount: 10 })) });
 		});
@@ -54,7 +56,8 @@ function controlledNext() {
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
-const chat = (id: string, extra: Partial<Call> = {}, numPredict?: number): Call => ({
+type CallExtra = Partial<Pick<Call, 'options' | 'priority' | 'queueTimeoutMs'>>;
+const chat = (id: string, extra: CallExtra = {}, numPredict?: number): Call & { kind: 'chat' } => ({
 	kind: 'chat',
 	request: { model: 'm', messages: [{ role: 'user', content: id }], options: numPredict ? { num_predict: numPredict } : undefined },
 	options: {},
@@ -150,8 +153,9 @@ describe('scheduler stage', () => {
 	it('rejects calls beyond the queue size with a clear error and keeps serving the others (backpressure)', async () => {
 		const { run, finishOne, stage } = setup(1, { maxQueue: 2 });
 		const accepted = [run(chat('running')), run(chat('w1')), run(chat('w2'))];
-		await expect(run(chat('w3'))).rejects.toThrow(/gateway queue is full \(2 calls waiting\)/);
-		expect(stage.stats().rejectedFull).toBe(1);
+		await expect(run(chat('w3'))).rejects.toThrow(QueueFullError);
+		await expect(run(chat('w4'))).rejects.toThrow(/gateway queue is full \(2 calls waiting\)/);
+		expect(stage.stats().rejectedFull).toBe(2);
 		for (let i = 0; i < 3; i++) await finishOne();
 		await expect(Promise.all(accepted)).resolves.toHaveLength(3);
 	});
