@@ -1,5 +1,6 @@
 import type { CallOptions, ChatRequest, EmbedRequest } from '../ollama/types';
 import type { Backend } from './backend';
+import type { CachePolicy } from './cache-policy';
 import type { CallTrace } from './trace';
 
 interface CallBase {
@@ -12,7 +13,7 @@ interface CallBase {
 	/** Longest this call may wait in the gateway queue for a slot (ms); overrides the scheduler's setting, 0 = no limit. */
 	queueTimeoutMs?: number;
 	/** Caller hints for routing and caching (e.g. the agent's session key); never required. */
-	hints?: { sessionKey?: string; namespace?: string };
+	hints?: { sessionKey?: string; namespace?: string; cache?: CachePolicy };
 }
 
 export type Call = (CallBase & { kind: 'chat'; request: ChatRequest }) | (CallBase & { kind: 'embed'; request: EmbedRequest });
