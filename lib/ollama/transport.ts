@@ -145,6 +145,15 @@ export class OllamaTransport {
 		});
 	}
 
+	/** Model name → digest (GET /api/tags): a re-pulled model gets a new digest (cache keys use it). */
+	async modelDigests(options: CallOptions = {}): Promise<Record<string, string>> {
+		return await this.run(undefined, options, async (client) => {
+			const reply = await client.list();
+			if (!Array.isArray(reply?.models)) throw new SyntaxError('/api/tags reply has no models array');
+			return Object.fromEntries(reply.models.map((m) => [m.name, m.digest ?? '']));
+		});
+	}
+
 	async close(): Promise<void> {
 		if (this.closed) return;
 		this.closed = true;

@@ -11,5 +11,7 @@ export interface Backend {
 	chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
 	embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult>;
 	listModels(options?: CallOptions): Promise<string[]>;
+	/** Model name → digest from /api/tags (the cache keys on it); optional for test backends. */
+	modelDigests?(options?: CallOptions): Promise<Record<string, string>>;
 	close(): Promise<void>;
 }
