@@ -13,6 +13,8 @@ export interface CallTrace {
 	retries: number;
 	/** Backends tried before the one that answered (failover), by name. */
 	failedOver?: string[];
+	/** The batch this call rode in (lib/batching): its id, how many calls it held, how long this one waited for it (ms). */
+	batch?: { id: number; size: number; waitMs: number };
 	/** Things the operator should know (e.g. this call forced a model reload). */
 	warnings: string[];
 }

@@ -1,0 +1,152 @@
+import { RequestAbortedError } from '../ollama/errors';
+
+/** The design document's three knobs. */
+export interface BatcherOptions {
+	/** Longest the first member of a batch waits for company (ms). Default 5. */
+	maxDelayMs?: number;
+	/** Flush at once when this many members are waiting. Default 32. */
+	targetSize?: number;
+	/** A batch never has more members than this. Default 256. */
+	limit?: number;
+}
+
+/** Which batch a member rode in. */
+export interface BatchInfo {
+	/** Increasing per batcher. */
+	id: number;
+	size: number;
+	/** From `add` to the flush (ms). */
+	waitMs: number;
+}
+
+/** What one batch run answers per member, in the members' order: a value or that member's own error. */
+export type MemberOutcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
+
+/**
+ * Runs a batch. `signal` aborts once every member has been cancelled. A rejection counts as
+ * every member's error.
+ */
+export type RunBatch<I, O> = (inputs: I[], batch: BatchInfo, signal: AbortSignal) => Promise<Array<MemberOutcome<O>>>;
+
+interface Member<I, O> {
+	input: I;
+	addedAt: number;
+	signal?: AbortSignal;
+	settled: boolean;
+	onAbort?: () => void;
+	resolve(result: { value: O; batch: BatchInfo }): void;
+	reject(error: unknown): void;
+}
+
+export const resolveBatcherOptions = (options: BatcherOptions = {}): Required<BatcherOptions> => {
+	const limit = Math.max(1, Math.floor(options.limit ?? 256));
+	return {
+		maxDelayMs: Math.max(0, options.maxDelayMs ?? 5),
+		limit,
+		targetSize: Math.min(limit, Math.max(1, Math.floor(options.targetSize ?? 32))),
+	};
+};
+
+/**
+ * Collects single inputs into batches: a batch leaves when `targetSize` members wait, or when
+ * its first member has waited `maxDelayMs`, and never holds more than `limit`. Every caller
+ * gets its own promise, settled with its own value or its own error (the design document's
+ * sketch handed every caller the batch's promise). A caller that aborts leaves at once; the
+ * batch goes on for the others.
+ */
+export class DynamicBatcher<I, O> {
+	private readonly options: Required<BatcherOptions>;
+	private pending: Array<Member<I, O>> = [];
+	private timer?: NodeJS.Timeout;
+	private nextId = 1;
+	private closed = false;
+
+	constructor(
+		private readonly runBatch: RunBatch<I, O>,
+		options: BatcherOptions = {},
+	) {
+		this.options = resolveBatcherOptions(options);
+	}
+
+	/** Members waiting for their batch to leave. */
+	get waiting(): number {
+		return this.pending.length;
+	}
+
+	add(input: I, signal?: AbortSignal): Promise<{ value: O; batch: BatchInfo }> {
+		return new Promise((resolve, reject) => {
+			if (this.closed) return reject(new Error('The batcher is closed'));
+			if (signal?.aborted) return reject(new RequestAbortedError('batcher'));
+			const member: Member<I, O> = { input, addedAt: performance.now(), signal, settled: false, resolve, reject };
+			if (signal) {
+				member.onAbort = () => {
+					const i = this.pending.indexOf(member);
+					if (i >= 0) this.pending.splice(i, 1);
+					if (this.pending.length === 0) this.clearTimer();
+					this.settle(member, () => reject(new RequestAbortedError('batcher')));
+				};
+				signal.addEventListener('abort', member.onAbort, { once: true });
+			}
+			this.pending.push(member);
+			if (this.pending.length >= this.options.targetSize) this.flush();
+			else if (!this.timer) {
+				this.timer = setTimeout(() => {
+					this.timer = undefined;
+					this.flush();
+				}, this.options.maxDelayMs);
+			}
+		});
+	}
+
+	/** Sends what is waiting now (in batches of at most `limit`). */
+	flush(): void {
+		this.clearTimer();
+		while (this.pending.length > 0) void this.run(this.pending.splice(0, this.options.limit));
+	}
+
+	/** Flushes what waits; later `add`s are refused. */
+	close(): void {
+		this.flush();
+		this.closed = true;
+	}
+
+	private clearTimer(): void {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+	}
+
+	private settle(member: Member<I, O>, how: () => void): void {
+		if (member.settled) return;
+		member.settled = true;
+		if (member.onAbort) member.signal?.removeEventListener('abort', member.onAbort);
+		how();
+	}
+
+	private async run(members: Array<Member<I, O>>): Promise<void> {
+		const now = performance.now();
+		const info = (m: Member<I, O>): BatchInfo => ({ id, size: members.length, waitMs: now - m.addedAt });
+		const id = this.nextId++;
+		// The batch is cancelled only when every member is.
+		const controller = new AbortController();
+		const stillWanted = () => members.some((m) => !m.settled);
+		const onMemberAbort = () => {
+			if (!stillWanted()) controller.abort();
+		};
+		for (const m of members) m.signal?.addEventListener('abort', onMemberAbort, { once: true });
+		try {
+			const outcomes = await this.runBatch(
+				members.map((m) => m.input),
+				{ id, size: members.length, waitMs: now - members[0].addedAt },
+				controller.signal,
+			);
+			members.forEach((m, i) => {
+				const outcome = outcomes[i] ?? { ok: false, error: new Error(`The batch returned no result for member ${i}`) };
+				this.settle(m, () => (outcome.ok ? m.resolve({ value: outcome.value, batch: info(m) }) : m.reject(outcome.error)));
+			});
+		} catch (error) {
+			for (const m of members) this.settle(m, () => m.reject(error));
+		} finally {
+			for (const m of members) m.signal?.removeEventListener('abort', onMemberAbort);
+		}
+	}
+}
