@@ -1,5 +1,5 @@
 import type { Gateway, GatewayChatResult } from '../gateway';
-import type { ConversationStore } from '../memory';
+import type { ConversationStore, SessionRef } from '../memory';
 import type { ChatRequest, Message } from '../ollama';
 import {
 	compactPrompt,
@@ -29,7 +29,8 @@ export interface AgentRunInput {
 	keepAlive?: string | number;
 	format: OutputFormat;
 	documents: ContextDocument[];
-	sessionKey?: string;
+	/** The conversation to read and extend (scoped to a workflow unless shared on purpose). */
+	session?: SessionRef;
 	context: {
 		strategy: FitStrategy;
 		/** Share of the free context for the conversation, 0–1 (the rest is for documents). */
@@ -72,7 +73,7 @@ export interface AgentRunResult {
 	};
 	trace: ToolCallTrace[];
 	warnings: string[];
-	memory?: { store: ConversationStore['kind']; sessionKey: string; historyMessages: number };
+	memory?: { store: ConversationStore['kind']; sessionKey: string; scope: 'workflow' | 'shared'; historyMessages: number };
 }
 
 const SUMMARY_SYSTEM =
@@ -104,7 +105,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	const prompt = compact(input.prompt);
 	const documents = input.documents.map((d) => ({ ...d, text: compact(d.text) }));
 
-	const history = input.sessionKey && store ? ((await store.load(input.sessionKey)) as ChatMessage[]) : [];
+	const history = input.session && store ? ((await store.load(input.session)) as ChatMessage[]) : [];
 	const numCtxSet = Number(input.options.num_ctx) > 0;
 	const summaryModel = input.context.summaryModel || input.model;
 	const fitInto = (numCtx: number, keepHistory: boolean) =>
@@ -207,8 +208,8 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		newMessages = [...newMessages.slice(0, -1), { role: 'assistant', content: response }];
 	}
 
-	if (input.sessionKey && store) {
-		await store.append(input.sessionKey, [{ role: 'user', content: input.prompt }, newMessages[newMessages.length - 1]]);
+	if (input.session && store) {
+		await store.append(input.session, [{ role: 'user', content: input.prompt }, newMessages[newMessages.length - 1]]);
 	}
 	for (const call of calls) warnings.push(...call.warnings);
 
@@ -230,6 +231,14 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		},
 		trace,
 		warnings: [...new Set(warnings)],
-		memory: input.sessionKey && store ? { store: store.kind, sessionKey: input.sessionKey, historyMessages: history.length } : undefined,
+		memory:
+			input.session && store
+				? {
+						store: store.kind,
+						sessionKey: input.session.sessionKey,
+						scope: input.session.workflowId === undefined ? 'shared' : 'workflow',
+						historyMessages: history.length,
+					}
+				: undefined,
 	};
 }

@@ -1,10 +1,12 @@
 import { LRUCache } from 'lru-cache';
 
 import type { Message } from '../ollama';
-import { DEFAULT_STORE_LIMITS, type ConversationStore, type StoreLimits } from './store';
+import { sessionPath } from './session-path';
+import { DEFAULT_STORE_LIMITS, type ConversationStore, type SessionRef, type StoreLimits } from './store';
 
 /**
- * Conversations in this process only (no Redis credential): bounded by session count (LRU)
+ * Conversations in this process only (no Redis credential), by workflow and session key:
+ * bounded by session count (LRU)
  * and by messages per session, expiring like the Redis store. Lost on restart and not shared
  * between queue-mode workers, which is why Redis is preferred when configured.
  */
@@ -19,16 +21,17 @@ export class InMemoryConversationStore implements ConversationStore {
 		this.sessions = new LRUCache({ max: maxSessions, ttl: limits.ttlSeconds > 0 ? limits.ttlSeconds * 1000 : undefined });
 	}
 
-	async load(sessionKey: string): Promise<Message[]> {
-		return structuredClone(this.sessions.get(sessionKey) ?? []);
+	async load(session: SessionRef): Promise<Message[]> {
+		return structuredClone(this.sessions.get(sessionPath(session)) ?? []);
 	}
 
-	async append(sessionKey: string, messages: Message[]): Promise<void> {
-		const next = [...(this.sessions.get(sessionKey) ?? []), ...structuredClone(messages)];
-		this.sessions.set(sessionKey, next.slice(-this.limits.maxMessages));
+	async append(session: SessionRef, messages: Message[]): Promise<void> {
+		const key = sessionPath(session);
+		const next = [...(this.sessions.get(key) ?? []), ...structuredClone(messages)];
+		this.sessions.set(key, next.slice(-this.limits.maxMessages));
 	}
 
-	async clear(sessionKey: string): Promise<void> {
-		this.sessions.delete(sessionKey);
+	async clear(session: SessionRef): Promise<void> {
+		this.sessions.delete(sessionPath(session));
 	}
 }

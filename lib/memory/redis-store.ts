@@ -1,11 +1,13 @@
 import type Redis from 'ioredis';
 
 import type { Message } from '../ollama';
-import { DEFAULT_STORE_LIMITS, type ConversationStore, type StoreLimits } from './store';
+import { sessionPath } from './session-path';
+import { DEFAULT_STORE_LIMITS, type ConversationStore, type SessionRef, type StoreLimits } from './store';
 
 /**
- * Conversations in Redis, one list per session (`memory:<session key>` under the credential's
- * key prefix), so every queue-mode worker sees the same history. A write is one round trip:
+ * Conversations in Redis, one list per session, so every queue-mode worker sees the same history.
+ * Key: the credential's key prefix + `memory:` + `wf:<workflow id>:<session key>` (or
+ * `shared:<session key>` when shared across workflows on purpose), each part percent-encoded. A write is one round trip:
  * RPUSH + LTRIM (cap) + EXPIRE (idle sessions go away).
  */
 export class RedisConversationStore implements ConversationStore {
@@ -16,18 +18,18 @@ export class RedisConversationStore implements ConversationStore {
 		private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
 	) {}
 
-	private key(sessionKey: string): string {
-		return `memory:${encodeURIComponent(sessionKey)}`;
+	private key(session: SessionRef): string {
+		return `memory:${sessionPath(session)}`;
 	}
 
-	async load(sessionKey: string): Promise<Message[]> {
-		const raw = await this.redis.lrange(this.key(sessionKey), -this.limits.maxMessages, -1);
+	async load(session: SessionRef): Promise<Message[]> {
+		const raw = await this.redis.lrange(this.key(session), -this.limits.maxMessages, -1);
 		return raw.map((entry) => JSON.parse(entry) as Message);
 	}
 
-	async append(sessionKey: string, messages: Message[]): Promise<void> {
+	async append(session: SessionRef, messages: Message[]): Promise<void> {
 		if (messages.length === 0) return;
-		const key = this.key(sessionKey);
+		const key = this.key(session);
 		const pipeline = this.redis.multi().rpush(key, ...messages.map((m) => JSON.stringify(m))).ltrim(key, -this.limits.maxMessages, -1);
 		if (this.limits.ttlSeconds > 0) pipeline.expire(key, this.limits.ttlSeconds);
 		const results = await pipeline.exec();
@@ -35,7 +37,7 @@ export class RedisConversationStore implements ConversationStore {
 		if (failed) throw failed[0];
 	}
 
-	async clear(sessionKey: string): Promise<void> {
-		await this.redis.del(this.key(sessionKey));
+	async clear(session: SessionRef): Promise<void> {
+		await this.redis.del(this.key(session));
 	}
 }

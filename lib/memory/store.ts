@@ -1,12 +1,22 @@
 import type { Message } from '../ollama';
 
-/** Where an agent's conversation lives between executions, by session key. */
+/**
+ * Which conversation: a session key within one workflow (as n8n's own memory nodes scope it),
+ * or, with no workflow id, shared on purpose by every workflow that uses the same key.
+ */
+export interface SessionRef {
+	sessionKey: string;
+	/** The workflow the conversation belongs to; undefined = shared across workflows. */
+	workflowId?: string;
+}
+
+/** Where an agent's conversation lives between executions. */
 export interface ConversationStore {
 	readonly kind: 'redis' | 'memory';
 	/** The session's messages, oldest first (at most the store's cap). */
-	load(sessionKey: string): Promise<Message[]>;
-	append(sessionKey: string, messages: Message[]): Promise<void>;
-	clear(sessionKey: string): Promise<void>;
+	load(session: SessionRef): Promise<Message[]>;
+	append(session: SessionRef, messages: Message[]): Promise<void>;
+	clear(session: SessionRef): Promise<void>;
 }
 
 export interface StoreLimits {

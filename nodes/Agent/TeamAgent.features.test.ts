@@ -125,7 +125,22 @@ describe('Team Agent: memory', () => {
 		const second = await runWorkflow(basic({ sessionKey: session }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'What is my name?' }] });
 		const messages = lastChat().messages.map((m: any) => `${m.role}:${m.content.slice(0, 20)}`);
 		expect(messages).toEqual([expect.stringMatching(/^system:/), 'user:My name is Ada.', expect.stringMatching(/^assistant:/), 'user:What is my name?']);
-		expect(json(second).memory).toEqual({ store: 'memory', sessionKey: session, historyMessages: 2 });
+		expect(json(second).memory).toEqual({ store: 'memory', sessionKey: session, scope: 'workflow', historyMessages: 2 });
+	});
+
+	it('scopes memory to the workflow: another workflow with the same session key starts empty, unless sharing is on', async () => {
+		const session = `user-${Date.now()}`;
+		const inWorkflow = (id: string, options: Record<string, unknown> = {}) => ({ ...basic({ sessionKey: session, options }), id });
+		await runWorkflow(inWorkflow('wf-A'), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'My PIN is 4711.' }] });
+		const other = await runWorkflow(inWorkflow('wf-B'), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'What is my PIN?' }] });
+		expect(lastChat().messages.map((m: any) => m.content)).not.toContain('My PIN is 4711.');
+		expect(json(other).memory).toEqual({ store: 'memory', sessionKey: session, scope: 'workflow', historyMessages: 0 });
+
+		await runWorkflow(inWorkflow('wf-A', { shareMemoryAcrossWorkflows: true }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'Shared note.' }] });
+		const shared = await runWorkflow(inWorkflow('wf-B', { shareMemoryAcrossWorkflows: true }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'Read it back.' }] });
+		expect(lastChat().messages.map((m: any) => m.content)).toContain('Shared note.');
+		expect(lastChat().messages.map((m: any) => m.content)).not.toContain('My PIN is 4711.');
+		expect(json(shared).memory.scope).toBe('shared');
 	});
 
 	it('answers several messages of one session in a batch turn by turn, in input order', async () => {

@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { runAgent } from '../../lib/agent';
-import { SessionQueue } from '../../lib/memory';
+import { SessionQueue, sessionPath } from '../../lib/memory';
 import { processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
 import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
@@ -80,7 +80,7 @@ export class TeamAgent implements INodeType {
 				started.set(itemIndex, performance.now());
 				const input = readAgentInput(this, itemIndex);
 				sendChunk?.('begin', itemIndex);
-				const run = await sessions.run(input.sessionKey, async () => await runAgent(input, {
+				const run = await sessions.run(input.session && sessionPath(input.session), async () => await runAgent(input, {
 					gateway,
 					calibrator: defaultCalibrator,
 					store,

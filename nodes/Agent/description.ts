@@ -164,6 +164,14 @@ export const agentProperties: INodeProperties[] = [
 				description: 'Fixed seed for reproducible answers; 0 leaves it random',
 			},
 			{
+				displayName: 'Share Memory Across Workflows',
+				name: 'shareMemoryAcrossWorkflows',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether workflows that use the same Session Key share one conversation. Off: each workflow keeps its own conversations, as n8n\'s memory nodes do.',
+			},
+			{
 				displayName: 'Summary Model',
 				name: 'summaryModel',
 				type: 'string',

@@ -19,6 +19,7 @@ interface AgentOptions {
 	temperature?: number;
 	encoding?: TokenEncoding;
 	warmUp?: boolean;
+	shareMemoryAcrossWorkflows?: boolean;
 }
 
 export function readOptions(ctx: IExecuteFunctions, itemIndex: number): AgentOptions {
@@ -109,6 +110,10 @@ export function readAgentInput(ctx: IExecuteFunctions, itemIndex: number): Agent
 	}
 
 	const sessionKey = String(ctx.getNodeParameter('sessionKey', itemIndex, '') ?? '').trim() || undefined;
+	// Scoped to this workflow as n8n's own memory nodes do, unless the user shares it on purpose.
+	const session = sessionKey
+		? { sessionKey, workflowId: options.shareMemoryAcrossWorkflows === true ? undefined : String(ctx.getWorkflow().id ?? '') }
+		: undefined;
 	const historyShare = options.historyShare ?? 60;
 	if (!(historyShare >= 0 && historyShare <= 100)) throw fail('History Share', 'must be between 0 and 100');
 	const maxToolIterations = options.maxToolIterations ?? 5;
@@ -122,7 +127,7 @@ export function readAgentInput(ctx: IExecuteFunctions, itemIndex: number): Agent
 		keepAlive: keepAliveOf(options),
 		format,
 		documents,
-		sessionKey,
+		session,
 		context: {
 			strategy: options.contextStrategy ?? 'dropOldest',
 			historyShare: historyShare / 100,
