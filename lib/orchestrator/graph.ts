@@ -36,8 +36,8 @@ export async function executeGraph(steps: PlanStep[], options: GraphOptions): Pr
 			for (const step of steps) {
 				if (traces.has(step.id)) continue;
 				const failedDep = step.dependsOn.find((d) => traces.has(d) && !passed(traces.get(d)));
-				if (failedDep) traces.set(step.id, options.notRun(step, 'skipped', `dependency "${failedDep}" did not pass`));
-				else traces.set(step.id, options.notRun(step, control.signal.aborted ? 'cancelled' : 'skipped', control.stoppedBy ?? 'not started'));
+				const status = control.signal.aborted ? 'cancelled' : 'skipped';
+				traces.set(step.id, options.notRun(step, status, failedDep ? `dependency "${failedDep}" did not pass` : (control.stoppedBy ?? 'not started')));
 			}
 			resolve(traces);
 		};
@@ -50,7 +50,7 @@ export async function executeGraph(steps: PlanStep[], options: GraphOptions): Pr
 					const deps = step.dependsOn.map((d) => traces.get(d));
 					if (deps.some((d) => d !== undefined && !passed(d))) {
 						const failedDep = step.dependsOn.find((d) => traces.has(d) && !passed(traces.get(d)))!;
-						traces.set(step.id, options.notRun(step, 'skipped', `dependency "${failedDep}" did not pass`));
+						traces.set(step.id, options.notRun(step, control.signal.aborted ? 'cancelled' : 'skipped', `dependency "${failedDep}" did not pass`));
 						progressed = true;
 						continue;
 					}

@@ -26,7 +26,7 @@ export async function runDebate(ctx: RunContext): Promise<Outcome> {
 	}
 	const answers = [...latest].map(([member, output]) => ({ member, output }));
 	const failed = steps.filter((s) => s.status !== 'ok');
-	const reason = failed.length ? `${failed.length} of ${steps.length} answers missing: ${failed.map((s) => `${s.id} ${s.status}`).join(', ')}` : undefined;
+	const reason = failed.length ? `${failed.length} of ${steps.length} answers missing: ${failed.map((s) => `${s.id} ${s.status}${s.error ? ` (${s.error})` : ''}`).join(', ')}` : undefined;
 	if (answers.length === 0) return { response: '', status: 'failed', reason, steps, attempts: rounds };
 	if (answers.length === 1) return { response: answers[0].output, status: failed.length ? 'partial' : 'completed', reason, steps, attempts: rounds };
 	if (!ctx.control.stopped) {

@@ -12,7 +12,7 @@ export async function runParallel(ctx: RunContext): Promise<Outcome> {
 	);
 	const ok = okSteps(steps);
 	const failed = steps.filter((s) => s.status !== 'ok');
-	const reason = failed.length ? `${failed.length} of ${steps.length} members did not answer: ${failed.map((s) => `${s.member} ${s.status}`).join(', ')}` : undefined;
+	const reason = failed.length ? `${failed.length} of ${steps.length} members did not answer: ${failed.map((s) => `${s.member} ${s.status}${s.error ? ` (${s.error})` : ''}`).join(', ')}` : undefined;
 	if (ok.length === 0) return { response: '', status: 'failed', reason, steps, attempts: 1 };
 	const { response, streamed } = await synthesise(ctx, 1, ok);
 	return { response, streamed, status: failed.length ? 'partial' : 'completed', reason, steps, attempts: 1 };
