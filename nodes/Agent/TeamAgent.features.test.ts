@@ -130,7 +130,7 @@ describe('Team Agent: memory', () => {
 
 	it('scopes memory to the workflow: another workflow with the same session key starts empty, unless sharing is on', async () => {
 		const session = `user-${Date.now()}`;
-		const inWorkflow = (id: string, options: Record<string, unknown> = {}) => ({ ...basic({ sessionKey: session, options }), id });
+		const inWorkflow = (id: string, options: INodeParameters = {}) => ({ ...basic({ sessionKey: session, options }), id });
 		await runWorkflow(inWorkflow('wf-A'), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'My PIN is 4711.' }] });
 		const other = await runWorkflow(inWorkflow('wf-B'), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'What is my PIN?' }] });
 		expect(lastChat().messages.map((m: any) => m.content)).not.toContain('My PIN is 4711.');
