@@ -1,4 +1,6 @@
 import type { BackendConfig, Timeouts } from '../ollama';
+import type { BatcherOptions } from '../batching';
+import type { BalancerSettings } from '../balancer';
 import type { SchedulerOptions } from '../scheduler';
 
 /** Everything that defines one cluster: what the Ollama Cluster credential holds. */
@@ -12,4 +14,8 @@ export interface ClusterConfig {
 	timeouts?: Partial<Timeouts>;
 	/** The gateway queue: size, queue-wait timeout, ageing, multi-bin / static batching (lib/scheduler). */
 	scheduler?: SchedulerOptions;
+	/** The balancer: strategy, look-ahead, health probes, breaker, failover, learned slots (lib/balancer). */
+	balancer?: BalancerSettings;
+	/** Embedding coalescing across nodes and executions (lib/batching); `false` turns it off. Default: 2 ms window, 64 target, 512 limit. */
+	embedBatching?: BatcherOptions | false;
 }

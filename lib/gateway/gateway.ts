@@ -1,10 +1,13 @@
-import { createRouter } from '../balancer';
+import { createEmbedCoalescerStage } from '../batching';
+import { createRouter, type BalancerRouter } from '../balancer';
 import { createCacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
 import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
 import { createRunnerOptionsStage } from '../runner-options';
 import { createSchedulerStage, type SchedulerStage, type SchedulerStats } from '../scheduler';
 import { createSingleFlightStage } from '../single-flight';
+import type Redis from 'ioredis';
+
 import type { ClusterConfig } from './config';
 
 export type GatewayChatResult = TracedChatResult;
@@ -18,6 +21,8 @@ export interface GatewayCallOptions extends CallOptions {
 	queueTimeoutMs?: number;
 }
 
+const DEFAULT_EMBED_BATCHING = { maxDelayMs: 2, targetSize: 64, limit: 512 };
+
 /** The transport stage: sends the call to the backend the scheduler got from the router. */
 const sendToBackend: Handler = (call) => {
 	const target = call.target;
@@ -26,8 +31,8 @@ const sendToBackend: Handler = (call) => {
 };
 
 /**
- * The one path every call takes: cache → single-flight → scheduler (asking the balancer's
- * router where) → runner-options → transport. The gateway only composes; the contract the
+ * The one path every call takes: cache → single-flight → batching (embeddings coalesced) →
+ * scheduler (asking the balancer's router where) → runner-options → transport. The gateway only composes; the contract the
  * stages share is in lib/pipeline.
  * Nodes only see `chat` and `embed`; each stage can grow without touching them.
  */
@@ -36,6 +41,8 @@ export class Gateway {
 	private readonly stages: Stage[];
 	private readonly pipeline: Handler;
 	private readonly scheduler: SchedulerStage;
+	/** Where calls go: strategies, capacity, health, failover (lib/balancer). */
+	readonly balancer: BalancerRouter;
 	private inFlight = 0;
 	lastUsed = Date.now();
 
@@ -46,12 +53,25 @@ export class Gateway {
 					apiKey: config.apiKey,
 					headers: config.headers,
 					allowSelfSigned: config.allowSelfSigned,
-					connections: config.maxConnections,
+					// Learned slots (0) may grow to the balancer's maximum: room for that plus look-ahead.
+					connections: config.maxConnections || (backend.parallel > 0 ? 0 : 2 * ((config.balancer?.maxLearnedSlots ?? 16) + 1)),
 					timeouts: config.timeouts,
 				}),
 		);
-		this.scheduler = createSchedulerStage(createRouter(this.backends), config.scheduler);
-		this.stages = [createCacheStage(), createSingleFlightStage(), this.scheduler, createRunnerOptionsStage()];
+		this.balancer = createRouter(this.backends, {
+			...config.balancer,
+			apiKey: config.apiKey,
+			headers: config.headers,
+			allowSelfSigned: config.allowSelfSigned,
+		});
+		this.scheduler = createSchedulerStage(this.balancer, config.scheduler);
+		this.stages = [
+			createCacheStage(),
+			createSingleFlightStage(),
+			...(config.embedBatching === false ? [] : [createEmbedCoalescerStage({ ...DEFAULT_EMBED_BATCHING, ...config.embedBatching })]),
+			this.scheduler,
+			createRunnerOptionsStage(),
+		];
 		this.pipeline = compose(this.stages, sendToBackend);
 	}
 
@@ -95,9 +115,9 @@ export class Gateway {
 	 * Loads a model on every backend now (Ollama loads on a request with no messages), through
 	 * the pipeline so the runner options it is loaded with are the ones later calls keep.
 	 */
-	async warmUp(request: Pick<ChatRequest, 'model' | 'options' | 'keep_alive'>, options: CallOptions = {}): Promise<GatewayChatResult[]> {
+	async warmUp(request: Pick<ChatRequest, 'model' | 'options' | 'keep_alive'>, options: CallOptions = {}, only?: string[]): Promise<GatewayChatResult[]> {
 		return await Promise.all(
-			this.backends.map((target) =>
+			this.backends.filter((b) => !only || only.includes(b.name)).map((target) =>
 				this.send<ChatResult>({ kind: 'chat', request: { ...request, messages: [] }, options, trace: newTrace(), target }),
 			),
 		);
@@ -108,6 +128,11 @@ export class Gateway {
 		return await Promise.all(
 			this.backends.map(async (b) => ({ backend: b.name, models: await b.listModels(options) })),
 		);
+	}
+
+	/** Balances with every other worker that shares this Redis (in-flight counts, circuits, learned slots, prefixes). */
+	shareState(redis: Redis): void {
+		this.balancer.share(redis);
 	}
 
 	async close(): Promise<void> {
