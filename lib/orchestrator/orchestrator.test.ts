@@ -264,7 +264,7 @@ describe('budgets and cancellation', () => {
 		sim.setFaults({ firstTokenDelayMs: 0 });
 		sim.addScript({ match: /^Slow one/, reply: 'late' });
 		const slow = member('analyst');
-		const members = [member('researcher'), { ...slow, run: (p: string, s: AbortSignal) => new Promise<never>((_r, reject) => s.addEventListener('abort', () => reject(new Error('aborted')))) }, member('writer')];
+		const members = [member('researcher'), { ...slow, run: (_prompt: string, s: AbortSignal) => new Promise<never>((_r, reject) => s.addEventListener('abort', () => reject(new Error('aborted')))) }, member('writer')];
 		const result = await runOrchestrator(input({ review: false, budgets: { ...DEFAULT_BUDGETS, stepTimeoutMs: 200, maxAttempts: 1 } }), { gateway, members });
 		expect(result.steps.find((s) => s.id === 's2')).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out after 0.2 s \(Step Timeout\)/) });
 		expect(result.stoppedBy).toBe('attempts');
