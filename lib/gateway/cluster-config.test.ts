@@ -41,4 +41,31 @@ describe('clusterConfigFromCredential', () => {
 			expect((error as Error).message).not.toContain('hunter2');
 		}
 	});
+
+	it('moves user:password out of a Base URL into an Authorization: Basic header', () => {
+		const config = clusterConfigFromCredential({
+			backends: { backend: [backend({ baseUrl: 'http://ops:p%40ss%3Aword@gpu-1:11434/' }), backend({ name: 'gpu-2', baseUrl: 'http://ops:p%40ss%3Aword@gpu-2:11434' })] },
+		});
+		expect(config.backends.map((b) => b.baseUrl)).toEqual(['http://gpu-1:11434', 'http://gpu-2:11434']);
+		expect(config.headers).toEqual({ Authorization: `Basic ${Buffer.from('ops:p@ss:word').toString('base64')}` });
+		expect(JSON.stringify(config.backends)).not.toContain('word');
+	});
+
+	it.each([
+		[[backend({ baseUrl: 'http://ops:pw-x1@gpu-1' }), backend({ name: 'gpu-2', baseUrl: 'http://ops:pw-x2@gpu-2' })], /Backends "gpu-1" and "gpu-2" have different user:password/],
+		[[backend({ baseUrl: 'http://ops:pw-x1@gpu-1' }), backend({ name: 'gpu-2', baseUrl: 'http://gpu-2' })], /Backend "gpu-2" has no user:password in its Base URL but "gpu-1" has/],
+	])('refuses basic-auth credentials it would send to the wrong backend (%#)', (rows, message) => {
+		expect(() => clusterConfigFromCredential({ backends: { backend: rows } })).toThrow(message);
+		try {
+			clusterConfigFromCredential({ backends: { backend: rows } });
+		} catch (error) {
+			expect((error as Error).message).not.toMatch(/pw-x1|pw-x2|http/);
+		}
+	});
+
+	it('refuses an API key together with a user:password (both would be the Authorization header)', () => {
+		expect(() => clusterConfigFromCredential({ apiKey: 'sk-1', backends: { backend: [backend({ baseUrl: 'http://ops:pw@gpu-1' })] } })).toThrow(
+			/"API Key" and a user:password in Backend "gpu-1"'s Base URL/,
+		);
+	});
 });

@@ -19,6 +19,37 @@ export class ClusterConfigError extends Error {
 	}
 }
 
+/** `Basic …` for a URL's user:password (percent-decoded, as a browser would send it), if it has one. */
+function basicAuthOf(url: URL): string | undefined {
+	if (!url.username && !url.password) return undefined;
+	const user = decodeURIComponent(url.username);
+	const password = decodeURIComponent(url.password);
+	return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/**
+ * The one Authorization header for the cluster. Headers are sent to every backend, so
+ * user:password must be the same in every Base URL, or absent from all of them: otherwise one
+ * backend's password would be sent to another. Messages name backends, never the values.
+ */
+function clusterBasicAuth(perBackend: Array<{ backend: string; value?: string }>): string | undefined {
+	const withAuth = perBackend.find((b) => b.value !== undefined);
+	if (!withAuth) return undefined;
+	for (const b of perBackend) {
+		if (b.value === undefined) {
+			throw new ClusterConfigError(
+				`Backend "${b.backend}" has no user:password in its Base URL but "${withAuth.backend}" has; the credentials are sent to every backend, so give all backends the same user:password or none`,
+			);
+		}
+		if (b.value !== withAuth.value) {
+			throw new ClusterConfigError(
+				`Backends "${withAuth.backend}" and "${b.backend}" have different user:password in their Base URLs; one credential serves the whole cluster, so use one user:password (or a separate credential per user)`,
+			);
+		}
+	}
+	return withAuth.value;
+}
+
 /** A timeout field (seconds) in ms, or the transport's default (in ms) when unset or invalid. */
 const seconds = (value: unknown, fallbackMs: number) =>
 	typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value * 1000 : fallbackMs;
@@ -31,6 +62,7 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 	const rows = ((data.backends as { backend?: BackendRow[] } | undefined)?.backend ?? []) as BackendRow[];
 	if (rows.length === 0) throw new ClusterConfigError('The Ollama Cluster credential lists no backend');
 	const names = new Set<string>();
+	const basicAuth: Array<{ backend: string; value?: string }> = [];
 	const backends = rows.map((row, index) => {
 		const name = String(row.name ?? '').trim() || `backend-${index + 1}`;
 		if (names.has(name)) throw new ClusterConfigError(`Two backends are named "${name}"; names must be unique`);
@@ -41,9 +73,13 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		if (url.protocol !== 'http:' && url.protocol !== 'https:') {
 			throw new ClusterConfigError(`Backend "${name}" Base URL must start with http:// or https://`);
 		}
+		basicAuth.push({ backend: name, value: basicAuthOf(url) });
+		url.username = '';
+		url.password = '';
 		return {
 			name,
-			baseUrl: baseUrl.replace(/\/+$/, ''),
+			// fetch refuses a URL with credentials: they travel as a header instead (below).
+			baseUrl: url.href.replace(/\/+$/, ''),
 			weight: typeof row.weight === 'number' && row.weight >= 0 ? row.weight : 1,
 			parallel: typeof row.parallel === 'number' && row.parallel >= 1 ? Math.floor(row.parallel) : 1,
 		};
@@ -56,10 +92,20 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		const name = String(row.name ?? '').trim();
 		if (name) headers[name] = String(row.value ?? '');
 	}
+	const apiKey = typeof data.apiKey === 'string' && data.apiKey ? data.apiKey : undefined;
+	const authorization = clusterBasicAuth(basicAuth);
+	if (authorization) {
+		if (apiKey) {
+			throw new ClusterConfigError(
+				`The "API Key" and a user:password in Backend "${basicAuth[0].backend}"'s Base URL both set the Authorization header; use one of them`,
+			);
+		}
+		headers.Authorization = authorization;
+	}
 	const timeouts = (data.timeouts ?? {}) as Record<string, unknown>;
 	return {
 		backends,
-		apiKey: typeof data.apiKey === 'string' && data.apiKey ? data.apiKey : undefined,
+		apiKey,
 		headers,
 		allowSelfSigned: data.allowSelfSigned === true,
 		maxConnections: typeof data.maxConnections === 'number' ? data.maxConnections : 0,

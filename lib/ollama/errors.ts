@@ -9,6 +9,7 @@ export type OllamaErrorCode =
 	| 'MODEL_NOT_FOUND'
 	| 'MALFORMED_RESPONSE'
 	| 'HTTP_ERROR'
+	| 'BAD_CONFIG'
 	| 'ABORTED';
 
 export type TimeoutKind = 'connect' | 'firstToken' | 'idle' | 'total';
@@ -90,6 +91,13 @@ export class OllamaHttpError extends OllamaError {
 	constructor(backend: string, status: number, detail: string) {
 		super('HTTP_ERROR', backend, `Ollama backend "${backend}" answered HTTP ${status}: ${detail}`, status >= 500);
 		this.status = status;
+	}
+}
+
+/** The backend cannot be called as configured (e.g. a Base URL with user:password handed to fetch). */
+export class BackendConfigError extends OllamaError {
+	constructor(backend: string, detail: string) {
+		super('BAD_CONFIG', backend, `Ollama backend "${backend}" cannot be called as configured: ${detail}`, false);
 	}
 }
 

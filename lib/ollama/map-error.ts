@@ -1,5 +1,6 @@
 import {
 	BackendBusyError,
+	BackendConfigError,
 	BackendUnreachableError,
 	MalformedResponseError,
 	ModelNotFoundError,
@@ -34,6 +35,18 @@ function causeChain(error: unknown): Array<{ code?: string; name?: string; messa
 	return chain;
 }
 
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi;
+const USERINFO_IN_TEXT = /[^\s"'<>/@]+:[^\s"'<>/@]*@/g;
+
+/**
+ * A detail from fetch, undici or a reply, safe for a message: URLs (which may carry
+ * user:password or a query-string key) and bare `user:password@` parts are cut out. The backend
+ * is named by its configured name instead.
+ */
+export function redactUrls(text: string): string {
+	return text.replace(URL_IN_TEXT, '<url>').replace(USERINFO_IN_TEXT, '');
+}
+
 /** Turns whatever fetch, undici or the ollama client threw into one of our typed errors. */
 export function mapError(
 	error: unknown,
@@ -41,6 +54,7 @@ export function mapError(
 ): OllamaError {
 	if (error instanceof OllamaError) return error;
 	const { backend, watchdog, timeouts } = ctx;
+	const messageOf = (e: unknown) => redactUrls((e as Error)?.message ?? String(e));
 
 	if (watchdog.firedKind) {
 		const kind = watchdog.firedKind;
@@ -51,7 +65,7 @@ export function mapError(
 
 	const status = (error as { status_code?: number }).status_code;
 	if (typeof status === 'number') {
-		const detail = (error as Error).message || `HTTP ${status}`;
+		const detail = messageOf(error) || `HTTP ${status}`;
 		if (status === 503) return new BackendBusyError(backend, detail);
 		if (status === 404 && /not found/i.test(detail)) return new ModelNotFoundError(backend, ctx.model ?? '?', detail);
 		return new OllamaHttpError(backend, status, detail);
@@ -63,12 +77,15 @@ export function mapError(
 			return new BackendUnreachableError(backend, link.code, { cause: error });
 		}
 	}
-	if (error instanceof SyntaxError) return new MalformedResponseError(backend, error.message, { cause: error });
-	const message = (error as Error)?.message ?? String(error);
+	if (error instanceof SyntaxError) return new MalformedResponseError(backend, messageOf(error), { cause: error });
+	const message = messageOf(error);
+	if (error instanceof TypeError && /includes credentials/i.test(message)) {
+		return new BackendConfigError(backend, 'its Base URL includes a user and password, which fetch refuses; move them into an Authorization header');
+	}
 	// fetch rejects with "fetch failed" when no response came at all; the cause says why.
 	if (message === 'fetch failed') {
 		const chain = causeChain(error);
-		return new BackendUnreachableError(backend, chain[chain.length - 1]?.message ?? message, { cause: error });
+		return new BackendUnreachableError(backend, chain.length > 1 ? messageOf(chain[chain.length - 1]) : message, { cause: error });
 	}
 	// undici reports a connection dropped mid-body as "terminated".
 	if (/terminated|other side closed|socket/i.test(message)) {

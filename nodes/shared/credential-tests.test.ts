@@ -1,3 +1,4 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 
 import type { ICredentialTestFunctions, ICredentialsDecrypted } from 'n8n-workflow';
@@ -57,6 +58,36 @@ describe('Ollama Cluster credential test', () => {
 		expect(badPort).toEqual({ status: 'Error', message: expect.stringMatching(/"odd" is unreachable: bad port/) });
 		const empty = await ollamaClusterApiTest.call(ctx, credential({ backends: { backend: [] } }));
 		expect(empty).toEqual({ status: 'Error', message: 'The Ollama Cluster credential lists no backend' });
+	});
+});
+
+describe('Ollama Cluster credential test: user:password in a Base URL', () => {
+	let proxy: Server;
+	let port: number;
+	const seen: Array<string | undefined> = [];
+	beforeAll(async () => {
+		// An authenticating proxy in front of Ollama, as users put nginx with basic auth.
+		proxy = createHttpServer((req, res) => {
+			seen.push(req.headers.authorization);
+			const ok = req.headers.authorization === `Basic ${Buffer.from('ops:s3cret-pw').toString('base64')}`;
+			res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+			res.end(ok ? JSON.stringify({ models: [{ name: 'llama3.2:3b', model: 'llama3.2:3b' }] }) : '{"error":"unauthorized"}');
+		});
+		port = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)));
+	});
+	afterAll(async () => new Promise((resolve) => proxy.close(resolve)));
+
+	it('sends it as Authorization: Basic and reports the backend by name', async () => {
+		const result = await ollamaClusterApiTest.call(ctx, credential({ backends: { backend: [{ name: 'edge', baseUrl: `http://ops:s3cret-pw@127.0.0.1:${port}`, weight: 1, parallel: 1 }] } }));
+		expect(result).toEqual({ status: 'OK', message: 'Connected to 1 backend(s), 1 model(s) available' });
+		expect(seen.at(-1)).toBe(`Basic ${Buffer.from('ops:s3cret-pw').toString('base64')}`);
+	});
+
+	it('names the backend on a wrong password, never the URL or the password', async () => {
+		const result = await ollamaClusterApiTest.call(ctx, credential({ backends: { backend: [{ name: 'edge', baseUrl: `http://ops:wrong-pw@127.0.0.1:${port}`, weight: 1, parallel: 1 }] } }));
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(/"edge".*401/);
+		expect(result.message).not.toMatch(/wrong-pw|127\.0\.0\.1|http:/);
 	});
 });
 
