@@ -1,55 +1,295 @@
-import { createRouter } from '.';
-import { BackendBusyError } from '../ollama';
-import { newTrace, type Backend, type Call } from '../pipeline';
+import { createRouter, type RouterOptions } from '.';
+import { BackendBusyError, BackendUnreachableError, ModelNotFoundError, OllamaHttpError } from '../ollama';
+import { newTrace, type Backend, type Call, type Lease } from '../pipeline';
 
-const fakeBackend = (name: string, weight: number, parallel = 1) => ({ name, backend: { name, baseUrl: '', weight, parallel } }) as unknown as Backend;
-const call = (): Call => ({ kind: 'chat', request: { model: 'm', messages: [] }, options: {}, trace: newTrace() });
+// Router-level behaviour with backends that are never contacted (probes off): what each
+// strategy picks, capacity, learning, the breaker and retry decisions. Over real HTTP against
+// simulators: balancer.http.test.ts.
 
-describe('router (weighted round-robin over free slots)', () => {
-	it('spreads calls by weight, interleaved', () => {
-		const router = createRouter([fakeBackend('a', 3), fakeBackend('b', 1)]);
-		const picks: string[] = [];
-		for (let i = 0; i < 8; i++) {
-			const lease = router.tryAcquire(call())!;
-			picks.push(lease.backend.name);
-			lease.release({ ok: true, durationMs: 1 });
-		}
+const fakeBackend = (name: string, weight = 1, parallel = 1) => ({ name, backend: { name, baseUrl: 'http://127.0.0.1:9', weight, parallel } }) as unknown as Backend;
+const call = (model = 'm', content = 'hi', extra: Partial<Call> = {}): Call =>
+	({ kind: 'chat', request: { model, messages: [{ role: 'user', content }] }, options: {}, trace: newTrace(), ...extra }) as Call;
+
+function clock(start = 1_000_000) {
+	let t = start;
+	return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+const router = (backends: Backend[], options: RouterOptions = {}) => createRouter(backends, { healthIntervalMs: 0, ...options });
+const ok = (lease: Lease, extra: Record<string, unknown> = {}) => lease.release({ ok: true, durationMs: 10, ...extra });
+
+describe('round robin strategies', () => {
+	it('weighted round robin deals calls by weight, interleaved', () => {
+		const r = router([fakeBackend('a', 3, 8), fakeBackend('b', 1, 8)], { strategy: 'weightedRoundRobin' });
+		const picks = Array.from({ length: 8 }, () => {
+			const lease = r.tryAcquire(call())!;
+			ok(lease);
+			return lease.backend.name;
+		});
 		expect(picks.filter((p) => p === 'a')).toHaveLength(6);
-		expect(picks.filter((p) => p === 'b')).toHaveLength(2);
 		expect(picks.slice(0, 4).sort()).toEqual(['a', 'a', 'a', 'b']);
 	});
 
-	it('never hands a backend more than its slots plus look-ahead, and says when one frees', () => {
-		const router = createRouter([fakeBackend('one', 1, 1), fakeBackend('three', 1, 3)], { lookAhead: 1 });
-		const leases = Array.from({ length: 6 }, () => router.tryAcquire(call())!);
-		expect(leases.every(Boolean)).toBe(true);
-		expect(router.inFlight('one')).toBe(2);
-		expect(router.inFlight('three')).toBe(4);
-		expect(router.tryAcquire(call())).toBeUndefined();
+	it('round robin ignores weights and keeps a dealt call waiting for its backend', () => {
+		const r = router([fakeBackend('a', 3, 1), fakeBackend('b', 1, 1)], { strategy: 'roundRobin', lookAhead: 0 });
+		const first = r.tryAcquire(call())!;
+		const second = r.tryAcquire(call())!;
+		expect([first.backend.name, second.backend.name]).toEqual(['a', 'b']);
+		ok(second);
+		const third = call();
+		// dealt to a (full) although b is free now
+		expect(r.tryAcquire(third)).toBeUndefined();
+		expect(r.tryAcquire(third)).toBeUndefined();
+		ok(first);
+		expect(r.tryAcquire(third)!.backend.name).toBe('a');
+	});
+});
+
+describe('least connections and least latency', () => {
+	it('least connections picks the fewest in flight per slot', () => {
+		const r = router([fakeBackend('one', 1, 1), fakeBackend('four', 1, 4)], { strategy: 'leastConnections', lookAhead: 0 });
+		const names = Array.from({ length: 5 }, () => r.tryAcquire(call())!.backend.name);
+		expect(names.filter((n) => n === 'four')).toHaveLength(4);
+		expect(names.filter((n) => n === 'one')).toHaveLength(1);
+		expect(r.tryAcquire(call())).toBeUndefined();
+	});
+
+	it('least latency prefers the backend whose calls finished faster', () => {
+		const [slow, fast] = [fakeBackend('slow', 1, 4), fakeBackend('fast', 1, 4)];
+		const r = router([slow, fast], { strategy: 'leastLatency' });
+		r.tryAcquire(call('m', 'x', { target: slow }))!.release({ ok: true, durationMs: 300, firstTokenMs: 50 });
+		r.tryAcquire(call('m', 'x', { target: fast }))!.release({ ok: true, durationMs: 100, firstTokenMs: 20 });
+		const names = Array.from({ length: 3 }, () => r.tryAcquire(call())!.backend.name);
+		expect(names).toEqual(['fast', 'fast', 'fast']);
+	});
+});
+
+describe('capacity', () => {
+	it('never hands a backend more than its slots plus look-ahead, only slots while the model is cold, and says when one frees', () => {
+		const r = router([fakeBackend('one', 1, 1), fakeBackend('three', 1, 3)], { lookAhead: 1 });
+		const cold = Array.from({ length: 4 }, () => r.tryAcquire(call())!);
+		expect(cold.every(Boolean)).toBe(true);
+		expect(r.inFlight('one')).toBe(1);
+		expect(r.inFlight('three')).toBe(3);
+		expect(r.tryAcquire(call())).toBeUndefined();
 		let told = 0;
-		router.onCapacity(() => told++);
-		leases[0].release({ ok: true, durationMs: 1 });
-		expect(told).toBe(1);
-		expect(router.tryAcquire(call())).toBeDefined();
+		r.onCapacity(() => told++);
+		cold.forEach((lease) => ok(lease)); // the model is loaded on both now
+		expect(told).toBe(4);
+		const warm = Array.from({ length: 6 }, () => r.tryAcquire(call())!);
+		expect(warm.every(Boolean)).toBe(true);
+		expect(r.inFlight('one')).toBe(2);
+		expect(r.inFlight('three')).toBe(4);
+		expect(r.tryAcquire(call())).toBeUndefined();
 	});
 
-	it('keeps a pinned call on its backend', () => {
-		const [a, b] = [fakeBackend('a', 1), fakeBackend('b', 1)];
-		const router = createRouter([a, b]);
-		expect(router.tryAcquire({ ...call(), target: b })!.backend).toBe(b);
-		expect(() => router.tryAcquire({ ...call(), target: fakeBackend('x', 1) })).toThrow(/not part of this cluster/);
+	it('gives an embedding model one slot per backend, as Ollama loads it', () => {
+		const r = router([fakeBackend('a', 1, 4)], { lookAhead: 0 });
+		const embed = { kind: 'embed', request: { model: 'e', input: 'x' }, options: {}, trace: newTrace() } as Call;
+		expect(r.tryAcquire(embed)).toBeDefined();
+		expect(r.tryAcquire({ ...embed })).toBeUndefined();
 	});
 
-	it('retries a busy backend with growing backoff, then gives up; other errors are not retried', () => {
-		const router = createRouter([fakeBackend('a', 1)], { busyRetries: 2 });
-		const busy = new BackendBusyError('a', 'server busy');
-		expect(router.retryDelay(call(), busy, 1)).toBe(50);
-		expect(router.retryDelay(call(), busy, 2)).toBe(100);
-		expect(router.retryDelay(call(), busy, 3)).toBeUndefined();
-		expect(router.retryDelay(call(), new Error('boom'), 1)).toBeUndefined();
+	it('keeps a pinned call on its backend and refuses a foreign one', () => {
+		const [a, b] = [fakeBackend('a'), fakeBackend('b')];
+		const r = router([a, b]);
+		expect(r.tryAcquire(call('m', 'x', { target: b }))!.backend).toBe(b);
+		expect(() => r.tryAcquire(call('m', 'x', { target: fakeBackend('x') }))).toThrow(/not part of this cluster/);
 	});
 
 	it('refuses an empty cluster', () => {
 		expect(() => createRouter([])).toThrow(/at least one backend/);
+	});
+});
+
+describe('default strategy: model-aware, prefix-aware, then load and latency', () => {
+	it('sends a model where it is loaded rather than to a less busy backend that would load it', () => {
+		const [a, b] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)];
+		const r = router([a, b]);
+		ok(r.tryAcquire(call('m', 'x', { target: b }))!); // m is loaded on b now
+		const held = r.tryAcquire(call('m'))!;
+		expect(held.backend.name).toBe('b');
+		expect(r.tryAcquire(call('m'))!.backend.name).toBe('b');
+	});
+
+	it('places a cold model on an empty backend, and evicts a busy model only once the call waited', () => {
+		const t = clock();
+		const [a, b, c] = [fakeBackend('a', 1, 1), fakeBackend('b', 1, 1), fakeBackend('c', 1, 1)];
+		const r = router([a, b, c], { now: t.now, lookAhead: 0, evictAfterMs: 3000 });
+		ok(r.tryAcquire(call('x', 'load', { target: a }))!);
+		ok(r.tryAcquire(call('y', 'load', { target: b }))!);
+		expect(r.tryAcquire(call('x'))!.backend.name).toBe('a');
+		expect(r.tryAcquire(call('y'))!.backend.name).toBe('b');
+		expect(r.tryAcquire(call('z'))!.backend.name).toBe('c'); // loaded nowhere: the empty backend
+		// now every backend holds a busy model: another cold model waits rather than evict one
+		const w = call('w');
+		expect(r.tryAcquire(w)).toBeUndefined();
+		t.advance(2999);
+		expect(r.tryAcquire(w)).toBeUndefined();
+		t.advance(1);
+		expect(r.tryAcquire(w)).toBeDefined();
+	});
+
+	it('sends a call to the backend whose slot cache holds the longest prefix, while it has a free slot', () => {
+		const [a, b, c] = [fakeBackend('a', 1, 2), fakeBackend('b', 1, 2), fakeBackend('c', 1, 2)];
+		const r = router([a, b, c], { minPrefixChars: 100 });
+		for (const target of [a, b, c]) ok(r.tryAcquire(call('m', 'warm', { target }))!);
+		const doc = 'A long shared document. '.repeat(40);
+		const turn1 = r.tryAcquire(call('m', `${doc} question one`))!;
+		const home = turn1.backend.name;
+		ok(turn1);
+		const next: Call = { ...call('m'), request: { model: 'm', messages: [{ role: 'user', content: `${doc} question one` }, { role: 'assistant', content: 'answer' }, { role: 'user', content: 'and two?' }] } } as Call;
+		const turn2 = r.tryAcquire(next)!;
+		expect(turn2.backend.name).toBe(home);
+		// bounded: with the home backend's slots full the call goes elsewhere instead of piling up
+		const fill = r.tryAcquire(call('m', `${doc} question one`))!;
+		expect(fill.backend.name).toBe(home);
+		const overflow = r.tryAcquire(call('m', `${doc} question one`))!;
+		expect(overflow.backend.name).not.toBe(home);
+	});
+
+	it('remembers only as many prompts per backend as it has slots (Ollama keeps one cache per slot)', () => {
+		const [a, b] = [fakeBackend('a', 1, 1), fakeBackend('b', 1, 1)];
+		const r = router([a, b], { minPrefixChars: 100 });
+		for (const target of [a, b]) ok(r.tryAcquire(call('m', 'warm', { target }))!);
+		const docA = 'alpha document text. '.repeat(30);
+		const docB = 'bravo document text. '.repeat(30);
+		ok(r.tryAcquire(call('m', docA, { target: a }))!);
+		ok(r.tryAcquire(call('m', docA, { target: b }))!);
+		ok(r.tryAcquire(call('m', docB, { target: a }))!); // a's single slot now holds docB
+		expect(r.tryAcquire(call('m', `${docA}?`))!.backend.name).toBe('b');
+	});
+});
+
+describe('learned slots (Parallel Slots 0)', () => {
+	// A reply as the transport returns it: Ollama's timings say whether the call waited in the server's queue.
+	const reply = (queuedMs: number) => ({ latencyMs: 500 + queuedMs, evalMs: 400, loadMs: 0, promptEvalMs: 50, evalCount: 40 });
+
+	it('grows while the look-ahead call starts at once, and shrinks when calls within the limit queue', () => {
+		const t = clock();
+		const r = router([fakeBackend('a', 1, 0)], { now: t.now, lookAhead: 1 });
+		expect(r.slots('a', 'm')).toBe(1);
+		ok(r.tryAcquire(call())!, { result: reply(0), firstTokenMs: 100 }); // model loaded
+		// the server really has 3 slots: every call within limit + look-ahead starts at once
+		for (let round = 0; round < 4; round++) {
+			const leases = [];
+			for (let lease = r.tryAcquire(call()); lease; lease = r.tryAcquire(call())) leases.push(lease);
+			t.advance(200);
+			const running = leases.slice(0, 3);
+			for (const lease of running) lease.release({ ok: true, durationMs: 500, firstTokenMs: 100, result: reply(0) });
+			for (const lease of leases.slice(3)) lease.release({ ok: true, durationMs: 900, firstTokenMs: 500, result: reply(400) });
+		}
+		expect(r.slots('a', 'm')).toBe(3);
+		expect(r.health()[0].models[0]).toMatchObject({ model: 'm:latest', slots: 3, learned: true });
+	});
+
+	it('a stated number of slots wins over learning', () => {
+		const r = router([fakeBackend('a', 1, 2)]);
+		ok(r.tryAcquire(call())!, { result: reply(0), firstTokenMs: 100 });
+		const [x, y] = [r.tryAcquire(call())!, r.tryAcquire(call())!];
+		x.release({ ok: true, durationMs: 900, firstTokenMs: 500, result: reply(400) });
+		ok(y, { result: reply(400), firstTokenMs: 500 });
+		expect(r.slots('a', 'm')).toBe(2);
+	});
+});
+
+describe('health: circuit breaker and Retry-After', () => {
+	const down = (name: string) => new BackendUnreachableError(name, 'ECONNREFUSED');
+
+	it('opens after N failures, sends nothing there, lets one trial through after the cooldown, and closes on its success', () => {
+		const t = clock();
+		const [a, b] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)];
+		const r = router([a, b], { now: t.now, failureThreshold: 2, cooldownMs: 1000 });
+		for (let i = 0; i < 2; i++) r.tryAcquire(call('m', 'x', { target: a }))!.release({ ok: false, error: down('a'), durationMs: 1 });
+		expect(r.health().find((h) => h.backend === 'a')).toMatchObject({ circuit: 'open', up: false, errors: 2 });
+		const names = Array.from({ length: 4 }, () => r.tryAcquire(call())!.backend.name);
+		expect(new Set(names)).toEqual(new Set(['b']));
+		t.advance(1000);
+		const trial = r.tryAcquire(call())!; // b is full: the trial goes to a
+		expect(trial.backend.name).toBe('a');
+		expect(r.health().find((h) => h.backend === 'a')!.circuit).toBe('halfOpen');
+		expect(r.tryAcquire(call())).toBeUndefined(); // one trial at a time
+		ok(trial);
+		expect(r.health().find((h) => h.backend === 'a')).toMatchObject({ circuit: 'closed', up: true });
+	});
+
+	it('a failed trial opens the circuit again for twice as long', () => {
+		const t = clock();
+		const [a, b] = [fakeBackend('a'), fakeBackend('b')];
+		const r = router([a, b], { now: t.now, failureThreshold: 1, cooldownMs: 1000 });
+		r.tryAcquire(call('m', 'x', { target: a }))!.release({ ok: false, error: down('a'), durationMs: 1 });
+		t.advance(1000);
+		r.tryAcquire(call('m', 'x', { target: a }))!.release({ ok: false, error: down('a'), durationMs: 1 });
+		t.advance(1500);
+		expect(r.health()[0].circuit).toBe('open');
+		t.advance(500);
+		expect(r.tryAcquire(call('m', 'x', { target: a }))).toBeDefined();
+	});
+
+	it('holds a backend off for its Retry-After', () => {
+		const t = clock();
+		const [a, b] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)];
+		const r = router([a, b], { now: t.now });
+		const busy = Object.assign(new BackendBusyError('a', 'server busy'), { retryAfterMs: 2000 });
+		r.tryAcquire(call('m', 'x', { target: a }))!.release({ ok: false, error: busy, durationMs: 1 });
+		expect(new Set(Array.from({ length: 4 }, () => r.tryAcquire(call())!.backend.name))).toEqual(new Set(['b']));
+		t.advance(2000);
+		expect(Array.from({ length: 4 }, () => r.tryAcquire(call())!.backend.name)).toContain('a');
+	});
+});
+
+describe('failover decisions', () => {
+	const fail = (r: ReturnType<typeof router>, c: Call, error: unknown, firstTokenMs?: number) => {
+		const lease = r.tryAcquire(c)!;
+		lease.release({ ok: false, error, durationMs: 5, firstTokenMs });
+		return lease.backend.name;
+	};
+
+	it('retries a call that failed before its first token on another backend at once, within the budget', () => {
+		const r = router([fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)], { retries: 2 });
+		const c = call();
+		const first = fail(r, c, new BackendUnreachableError('a', 'ECONNRESET'));
+		expect(r.retryDelay(c, new BackendUnreachableError(first, 'ECONNRESET'), 1)).toBe(0);
+		const second = fail(r, c, new OllamaHttpError('b', 500, 'model runner has unexpectedly stopped'));
+		expect(second).not.toBe(first);
+		expect(r.retryDelay(c, new OllamaHttpError(second, 500, 'x'), 2)).toBeGreaterThan(0); // nowhere new: backoff
+		expect(r.retryDelay(c, new OllamaHttpError(second, 500, 'x'), 3)).toBeUndefined(); // budget spent
+	});
+
+	it('after the first token: a non-streamed call is retried from scratch, a call streaming to a client ends with a clear error', () => {
+		const r = router([fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)]);
+		const quiet = call();
+		fail(r, quiet, new BackendUnreachableError('a', 'connection lost'), 120);
+		expect(r.retryDelay(quiet, new BackendUnreachableError('a', 'connection lost'), 1)).toBe(0);
+		const streaming = call('m', 'hi', { options: { onChunk: () => undefined } });
+		const error = new BackendUnreachableError('a', 'connection lost');
+		fail(r, streaming, error, 120);
+		expect(r.retryDelay(streaming, error, 1)).toBeUndefined();
+		expect(error.message).toMatch(/already streaming to the client, so it was not retried/);
+	});
+
+	it('does not retry what another backend cannot fix, and backs off a busy backend', () => {
+		const r = router([fakeBackend('a'), fakeBackend('b')], { busyRetries: 2, backoffMs: 50 });
+		expect(r.retryDelay(call(), new OllamaHttpError('a', 400, 'bad request'), 1)).toBeUndefined();
+		expect(r.retryDelay(call(), new Error('boom'), 1)).toBeUndefined();
+		const busy = new BackendBusyError('a', 'server busy');
+		expect(r.retryDelay(call(), busy, 1)).toBe(50);
+		expect(r.retryDelay(call(), busy, 2)).toBe(100);
+		expect(r.retryDelay(call(), busy, 3)).toBeUndefined();
+	});
+
+	it('skips a backend without the model (404) for that model only, and fails at once when no backend has it', () => {
+		const r = router([fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)], { strategy: 'leastConnections' });
+		const c = call('rare');
+		const missingOn = fail(r, c, new ModelNotFoundError('a', 'rare', "model 'rare' not found"));
+		expect(r.retryDelay(c, new ModelNotFoundError(missingOn, 'rare', 'x'), 1)).toBe(0);
+		const other = missingOn === 'a' ? 'b' : 'a';
+		expect(Array.from({ length: 3 }, () => r.tryAcquire(call('rare'))!.backend.name)).toEqual([other, other, other]);
+		expect(r.tryAcquire(call('common'))!.backend.name).toBeDefined();
+		expect(new Set(Array.from({ length: 4 }, () => r.tryAcquire(call('common'))!.backend.name)).size).toBe(2);
+		const last = r.tryAcquire(call('rare'))!;
+		last.release({ ok: false, error: new ModelNotFoundError(other, 'rare', 'x'), durationMs: 1 });
+		expect(r.health().find((h) => h.backend === other)!.models.find((m) => m.model === 'rare:latest')!.missing).toBe(true);
+		expect(() => r.tryAcquire(call('rare'))).toThrow(/not available on any backend/);
 	});
 });

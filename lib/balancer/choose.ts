@@ -1,0 +1,65 @@
+import type { BackendState, ModelOnBackend } from './backend-state';
+import type { Strategy } from './options';
+
+/** A backend that could take the call now, with what the strategies compare. */
+export interface Candidate {
+	state: BackendState;
+	model: ModelOnBackend;
+	slots: number;
+	/**
+	 * Model placement, lower is better: 0 loaded here with a free slot, 1 cold where it fits
+	 * (nothing else loaded, or this backend has held more models at once), 2 loaded here but
+	 * only look-ahead room, 3 cold and would evict an idle model, 4 cold and would evict a busy
+	 * one (only after the call waited `evictAfterMs`).
+	 */
+	placement: number;
+	/** Characters of the call's prompt that this backend's slot caches already hold. */
+	affinity: number;
+}
+
+/** In flight per slot: what "least connections" means for an Ollama server. */
+const load = (c: Candidate) => c.model.totalInFlight / Math.max(1, c.slots);
+
+/** Expected time for a call here: TTFT plus decode, from the moving averages (0 when unknown, so new backends get tried). */
+export const expectedMs = (m: ModelOnBackend) => m.durationMs.value ?? m.ttftMs.value ?? 0;
+
+/** Ties go to the backend picked longest ago, so equal backends take turns. */
+const byTurn = (a: Candidate, b: Candidate) => a.state.lastPick - b.state.lastPick;
+
+const comparators: Record<Exclude<Strategy, 'roundRobin' | 'weightedRoundRobin'>, (a: Candidate, b: Candidate) => number> = {
+	default: (a, b) =>
+		a.placement - b.placement ||
+		b.affinity - a.affinity ||
+		load(a) - load(b) ||
+		expectedMs(a.model) - expectedMs(b.model) ||
+		b.state.backend.backend.weight - a.state.backend.backend.weight ||
+		byTurn(a, b),
+	leastConnections: (a, b) => load(a) - load(b) || byTurn(a, b),
+	leastLatency: (a, b) => expectedMs(a.model) - expectedMs(b.model) || load(a) - load(b) || byTurn(a, b),
+};
+
+/** The best candidate by a load-aware strategy. */
+export function choose(strategy: Exclude<Strategy, 'roundRobin' | 'weightedRoundRobin'>, candidates: Candidate[]): Candidate | undefined {
+	const compare = comparators[strategy];
+	let best: Candidate | undefined;
+	for (const c of candidates) if (!best || compare(c, best) < 0) best = c;
+	return best;
+}
+
+/**
+ * Smooth weighted round-robin (nginx): each pick adds every backend's weight to its credit,
+ * takes the highest and subtracts the total. With weights all 1 it is plain round-robin.
+ */
+export function nextInRotation(states: BackendState[], weighted: boolean): BackendState | undefined {
+	let best: BackendState | undefined;
+	let total = 0;
+	for (const s of states) {
+		const weight = weighted ? s.backend.backend.weight : 1;
+		if (weight <= 0) continue;
+		s.rotation += weight;
+		total += weight;
+		if (!best || s.rotation > best.rotation) best = s;
+	}
+	if (best) best.rotation -= total;
+	return best;
+}

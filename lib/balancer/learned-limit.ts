@@ -1,0 +1,46 @@
+/**
+ * A learned slot count for one backend and model (Parallel Slots 0 = learn), in the spirit of
+ * TCP Vegas and Netflix's concurrency-limits, but reading Ollama's own signal: how long a call
+ * waited in the server's queue before its prompt was processed (time to first token minus
+ * load and prefill). With `limit` calls in flight and the look-ahead call beyond it as the
+ * probe:
+ * - the look-ahead call started at once while `limit` others were still running → the server
+ *   ran `limit + 1` together → grow by one;
+ * - a call within the limit waited in the server's queue → the server has fewer slots than
+ *   its position (or someone else is using them) → shrink below that position.
+ */
+export class LearnedLimit {
+	value: number;
+	/** When the value last changed (ms, for shared state: the newest wins). */
+	changedAt = 0;
+
+	constructor(
+		initial: number,
+		private readonly max: number,
+	) {
+		this.value = Math.min(max, initial);
+	}
+
+	/**
+	 * `position`: calls in flight on this backend and model when the call was sent, itself
+	 * included; `concurrent`: other calls still running when it got its first token;
+	 * `queued`: whether it waited in the server's queue.
+	 */
+	observe(sample: { position: number; concurrent: number; queued: boolean }, now: number): boolean {
+		const before = this.value;
+		if (sample.queued) {
+			if (sample.position <= this.value) this.value = Math.max(1, Math.min(this.value - 1, sample.position - 1));
+		} else if (sample.concurrent >= this.value) {
+			this.value = Math.min(this.max, Math.max(this.value, sample.concurrent) + 1);
+		}
+		if (this.value !== before) this.changedAt = now;
+		return this.value !== before;
+	}
+
+	adopt(value: number, changedAt: number): boolean {
+		if (changedAt <= this.changedAt || value === this.value) return false;
+		this.value = Math.max(1, Math.min(this.max, value));
+		this.changedAt = changedAt;
+		return true;
+	}
+}

@@ -1,0 +1,477 @@
+import { createHash } from 'node:crypto';
+
+import type Redis from 'ioredis';
+
+import type { AttemptOutcome, Backend, Call, Lease, Router } from '../pipeline';
+import { BackendHttp, normalizeModel } from './backend-http';
+import { BackendState, type AttemptRecord, type ModelOnBackend } from './backend-state';
+import { choose, nextInRotation, type Candidate } from './choose';
+import { canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
+import { snapshotOf, type BackendHealth } from './health';
+import { LearnedLimit } from './learned-limit';
+import { resolveOptions, type ResolvedOptions, type RouterOptions, type Strategy } from './options';
+import { prefixChain, type PrefixChain } from './prefix';
+import { SharedState, type LocalView, type RemoteView } from './shared-state';
+
+/** How long a 404 keeps a backend out of a model's rotation before it is tried again. */
+const MISSING_MS = 60_000;
+const PULL_TIMEOUT_MS = 30 * 60_000;
+
+/** What the balancer remembers about one call across its attempts. */
+interface CallState {
+	firstSeen: number;
+	/** Round-robin strategies: the backend this call was dealt. */
+	dealt?: BackendState;
+	/** Backends this call failed on (failover goes elsewhere first). */
+	failed: Set<string>;
+	last?: AttemptOutcome;
+	chain?: PrefixChain | null;
+}
+
+/** The Router the scheduler asks, plus what the Load Balancer node reads and does. */
+export interface BalancerRouter extends Router {
+	readonly strategy: Strategy;
+	/** Calls in flight on a backend (all models, every worker when shared). */
+	inFlight(name: string): number;
+	/** The slots the balancer uses for a backend and model now (configured, or learned). */
+	slots(name: string, model: string, kind?: Call['kind']): number;
+	/** Where the call would go now, without taking a slot (Select Backend). */
+	select(call: Call): Backend | undefined;
+	health(): BackendHealth[];
+	/** Probes every backend now (also runs on the health interval). */
+	probe(): Promise<void>;
+	/** Shares in-flight counts, circuits, learned limits and the prefix table through Redis. */
+	share(redis: Redis): void;
+	readonly shared: boolean;
+	/** Pulls a model on a backend (`POST /api/pull`). */
+	pull(name: string, model: string): Promise<void>;
+	/** Small requests beside the call path (probes, pulls, Send Request), with the cluster's auth. */
+	readonly http: BackendHttp;
+}
+
+/**
+ * Chooses the backend for each call and owns every backend's capacity: slots (configured or
+ * learned) plus look-ahead per backend and model, only slots while a model is cold there,
+ * health (probes, passive errors, a circuit breaker per backend, Retry-After) and failover.
+ * The scheduler waits; this decides where.
+ */
+export function createRouter(backends: Backend[], options: RouterOptions = {}): BalancerRouter {
+	if (backends.length === 0) throw new Error('An Ollama cluster needs at least one backend');
+	const o: ResolvedOptions = resolveOptions(options);
+	const now = options.now ?? Date.now;
+	const states = backends.map((b) => new BackendState(b, o.failureThreshold, o.cooldownMs));
+	const byName = new Map(states.map((s) => [s.name, s]));
+	const calls = new WeakMap<Call, CallState>();
+	const listeners = new Set<() => void>();
+	const http = new BackendHttp({ apiKey: options.apiKey, headers: options.headers, allowSelfSigned: options.allowSelfSigned });
+	const timers = new Set<NodeJS.Timeout>();
+	let picks = 0;
+	let closed = false;
+	let shared: SharedState | undefined;
+	let probing: Promise<void> | undefined;
+
+	const notify = () => {
+		for (const listener of [...listeners]) listener();
+	};
+	/** Wakes the scheduler when something time-based changes (a cooldown ends, Retry-After passes). */
+	const wakeAt = (at: number) => {
+		if (closed) return;
+		const timer = setTimeout(() => {
+			timers.delete(timer);
+			notify();
+		}, Math.max(0, at - now()) + 1);
+		timer.unref();
+		timers.add(timer);
+	};
+
+	const modelOf = (call: Call) => normalizeModel(call.request.model ?? '');
+	const callState = (call: Call): CallState => {
+		let cs = calls.get(call);
+		if (!cs) {
+			cs = { firstSeen: now(), failed: new Set() };
+			calls.set(call, cs);
+		}
+		return cs;
+	};
+	const chainOf = (call: Call, cs: CallState) => {
+		if (cs.chain === undefined) cs.chain = prefixChain(call, o.prefixBlockChars) ?? null;
+		return cs.chain ?? undefined;
+	};
+
+	const slotsOf = (s: BackendState, m: ModelOnBackend, kind: Call['kind']): number => {
+		// Ollama loads embedding models with one slot whatever OLLAMA_NUM_PARALLEL says.
+		if (kind === 'embed') return 1;
+		if (s.configuredSlots > 0) return s.configuredSlots;
+		m.learned ??= new LearnedLimit(o.initialLearnedSlots, o.maxLearnedSlots);
+		return m.learned.value;
+	};
+	/** Slots plus look-ahead once the model is up; only slots while it loads (a cold burst never meets Ollama's load queue). */
+	const capacityOf = (s: BackendState, m: ModelOnBackend, slots: number) => {
+		if (s.circuit.state === 'halfOpen') return 1;
+		return m.ready ? slots + o.lookAhead : slots;
+	};
+	const healthy = (s: BackendState, t: number) => t >= s.retryAfterUntil && t >= s.remoteOpenUntil && s.circuit.allows(t);
+	const missing = (m: ModelOnBackend | undefined, t: number) => m !== undefined && m.missingUntil > t;
+
+	const placementOf = (s: BackendState, m: ModelOnBackend, model: string, slots: number, cs: CallState, t: number): number | undefined => {
+		if (m.loaded) return m.totalInFlight < slots ? 0 : 2;
+		const others = s.othersLoaded(model);
+		if (others.length === 0 || s.maxModelsSeen > others.length) return 1;
+		const busy = others.some(([, other]) => other.totalInFlight > 0 || t - other.lastUsed < o.idleEvictMs);
+		if (!busy) return 3;
+		if (t - cs.firstSeen >= o.evictAfterMs) return 4;
+		wakeAt(cs.firstSeen + o.evictAfterMs);
+		return undefined;
+	};
+
+	/** The backends this call may use at all, or a throw when none ever can. */
+	const eligible = (call: Call, model: string, t: number): BackendState[] => {
+		const withModel = states.filter((s) => !missing(s.models.get(model), t));
+		if (withModel.length === 0) {
+			if (states.some((s) => s.models.get(model)?.pulling)) return [];
+			throw Object.assign(
+				new Error(`Model "${call.request.model}" is not available on any backend of the cluster (every backend answered 404); pull it first${o.pullMissing ? '' : ' or turn on Pull Missing Models'}`),
+				{ code: 'MODEL_NOT_FOUND', model: call.request.model },
+			);
+		}
+		const up = withModel.filter((s) => healthy(s, t));
+		// Every backend down: let calls through anyway, so they fail with the backends' own errors
+		// within the retry budget instead of waiting for ever.
+		return up.length ? up : withModel.filter((s) => !(s.circuit.state === 'halfOpen' && s.circuit.trial));
+	};
+
+	const candidatesFor = (call: Call, cs: CallState, model: string, t: number, pool: BackendState[]): Candidate[] => {
+		const chain = o.strategy === 'default' ? chainOf(call, cs) : undefined;
+		const candidates: Candidate[] = [];
+		for (const s of pool) {
+			const m = s.model(model);
+			const slots = slotsOf(s, m, call.kind);
+			if (m.totalInFlight >= capacityOf(s, m, slots)) continue;
+			let placement = 0;
+			let affinity = 0;
+			if (o.strategy === 'default') {
+				const p = placementOf(s, m, model, slots, cs, t);
+				if (p === undefined) continue;
+				placement = p;
+				if (chain && placement === 0) {
+					const matched = m.cache.match(chain);
+					if (matched >= o.minPrefixChars) affinity = matched;
+				}
+			}
+			candidates.push({ state: s, model: m, slots, placement, affinity });
+		}
+		return candidates;
+	};
+
+	const pick = (call: Call, cs: CallState): Candidate | undefined => {
+		const t = now();
+		const model = modelOf(call);
+		if (call.target) {
+			const s = states.find((x) => x.backend === call.target);
+			if (!s) throw new Error(`Backend "${call.target.name}" is not part of this cluster`);
+			const m = s.model(model);
+			const slots = slotsOf(s, m, call.kind);
+			return m.totalInFlight < capacityOf(s, m, slots) ? { state: s, model: m, slots, placement: 0, affinity: 0 } : undefined;
+		}
+		const all = eligible(call, model, t);
+		const fresh = all.filter((s) => !cs.failed.has(s.name));
+		const pool = fresh.length ? fresh : all;
+		if (o.strategy === 'roundRobin' || o.strategy === 'weightedRoundRobin') {
+			// Dealt once, like nginx: the call then waits for its backend even if another is free.
+			if (!cs.dealt || !pool.includes(cs.dealt)) cs.dealt = nextInRotation(pool, o.strategy === 'weightedRoundRobin');
+			return cs.dealt ? candidatesFor(call, cs, model, t, [cs.dealt])[0] : undefined;
+		}
+		return choose(o.strategy, candidatesFor(call, cs, model, t, pool));
+	};
+
+	const lease = (call: Call, cs: CallState, c: Candidate): Lease => {
+		const { state: s, model: m } = c;
+		const t = now();
+		const model = modelOf(call);
+		m.inFlight++;
+		s.requests++;
+		s.lastPick = ++picks;
+		if (s.circuit.state === 'halfOpen') s.circuit.trial = true;
+		if (!m.loaded) {
+			m.loaded = true;
+			m.ready = false;
+		}
+		const record: AttemptRecord = { sentAt: t };
+		const position = m.totalInFlight;
+		m.attempts.push(record);
+		const chain = o.strategy === 'default' && !call.target ? chainOf(call, cs) : undefined;
+		if (chain) {
+			m.cache.record(chain, c.slots);
+			shared?.routed({ backend: s.name, model, chain });
+		}
+		let released = false;
+		return {
+			backend: s.backend,
+			release(outcome: AttemptOutcome) {
+				if (released) return;
+				released = true;
+				m.inFlight--;
+				record.endedAt = now();
+				record.ok = outcome.ok;
+				cs.last = outcome;
+				s.circuit.trial = false;
+				if (outcome.ok) succeeded(s, m, call, record, position, outcome);
+				else failed(s, m, model, cs, outcome.error);
+				pruneAttempts(m, record.endedAt);
+				notify();
+			},
+		};
+	};
+
+	const succeeded = (s: BackendState, m: ModelOnBackend, call: Call, record: AttemptRecord, position: number, outcome: AttemptOutcome) => {
+		const t = record.endedAt ?? now();
+		if (s.circuit.success()) shared?.circuitClosed(s.name);
+		s.errorRate.add(0);
+		m.ready = true;
+		m.lastUsed = t;
+		m.missingUntil = 0;
+		const r = (outcome.result ?? {}) as { latencyMs?: number; evalMs?: number; evalCount?: number; loadMs?: number; promptEvalMs?: number };
+		const ttft = outcome.firstTokenMs ?? (typeof r.latencyMs === 'number' && typeof r.evalMs === 'number' ? r.latencyMs - r.evalMs : undefined);
+		if (outcome.durationMs > 0) m.durationMs.add(outcome.durationMs);
+		if (r.evalCount && r.evalMs && r.evalMs > 0) {
+			m.decodeTokensPerSec.add((r.evalCount / r.evalMs) * 1000);
+			m.msPerToken.add(r.evalMs / r.evalCount);
+		}
+		if (ttft === undefined) return;
+		m.ttftMs.add(ttft);
+		const firstAt = record.sentAt + ttft;
+		const concurrent = m.attempts.filter((a) => a !== record && a.sentAt <= record.sentAt && (a.endedAt === undefined || a.endedAt > firstAt)).length;
+		if (concurrent === 0 && position === 1) m.aloneTtftMs.add(ttft);
+		if (!m.learned || s.configuredSlots > 0 || call.kind !== 'chat') return;
+		let queueMs: number | undefined;
+		if (typeof r.promptEvalMs === 'number') queueMs = ttft - (r.loadMs ?? 0) - r.promptEvalMs;
+		else if (m.aloneTtftMs.value !== undefined) queueMs = ttft - 2 * m.aloneTtftMs.value;
+		if (queueMs === undefined) return;
+		// A call that really queued waited for another's generation: many tokens, not one step.
+		const threshold = Math.max(50, 5 * (m.msPerToken.value ?? 10));
+		if (m.learned.observe({ position, concurrent, queued: queueMs > threshold }, Date.now())) notify();
+	};
+
+	const failed = (s: BackendState, m: ModelOnBackend, model: string, cs: CallState, error: unknown) => {
+		const t = now();
+		if (isAborted(error)) return;
+		if (isModelMissing(error)) {
+			m.missingUntil = t + MISSING_MS;
+			m.loaded = false;
+			m.ready = false;
+			if (o.pullMissing) startPull(s, m, model);
+			return;
+		}
+		if (canFailOver(error)) cs.failed.add(s.name);
+		const retryAfter = retryAfterOf(error);
+		if (retryAfter !== undefined) {
+			s.retryAfterUntil = t + retryAfter;
+			wakeAt(s.retryAfterUntil);
+		}
+		if (isBusy(error)) return;
+		if (isRunnerCrash(error)) {
+			m.loaded = false;
+			m.ready = false;
+		}
+		if (!isBackendFailure(error)) return;
+		s.errors++;
+		s.errorRate.add(1);
+		s.lastError = (error as Error)?.message;
+		if (s.circuit.failure(t)) {
+			shared?.circuitOpened(s.name, s.circuit.reopensAt);
+			wakeAt(s.circuit.reopensAt);
+		}
+	};
+
+	const pruneAttempts = (m: ModelOnBackend, t: number) => {
+		if (m.attempts.length < 64) return;
+		const keep = m.attempts.filter((a) => a.endedAt === undefined || t - a.endedAt < 60_000);
+		m.attempts.splice(0, m.attempts.length, ...keep.slice(-256));
+	};
+
+	const startPull = (s: BackendState, m: ModelOnBackend, model: string) => {
+		if (m.pulling) return;
+		m.pulling = http
+			.pull(s.backend.backend, model, PULL_TIMEOUT_MS)
+			.then(() => {
+				m.missingUntil = 0;
+			})
+			.catch((error: Error) => {
+				s.lastError = error.message;
+			})
+			.finally(() => {
+				m.pulling = undefined;
+				notify();
+			});
+	};
+
+	const probeOne = async (s: BackendState) => {
+		const t = now();
+		// An open circuit is probed once its cooldown is over (half-open), not before.
+		if (t < s.remoteOpenUntil || (!s.circuit.allows(t) && s.circuit.state === 'open')) return;
+		if (s.circuit.state === 'halfOpen') s.circuit.trial = true;
+		try {
+			const running = await http.runningModels(s.backend.backend, o.probeTimeoutMs);
+			s.lastProbeOk = true;
+			s.applyProbe(running, now());
+			if (s.circuit.success()) {
+				shared?.circuitClosed(s.name);
+				notify();
+			}
+		} catch (error) {
+			s.lastProbeOk = false;
+			s.lastError = (error as Error).message;
+			const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
+			if (retryAfter !== undefined) s.retryAfterUntil = now() + retryAfter;
+			if (s.circuit.failure(now())) {
+				shared?.circuitOpened(s.name, s.circuit.reopensAt);
+				wakeAt(s.circuit.reopensAt);
+			}
+		} finally {
+			s.lastProbeAt = now();
+		}
+	};
+	const probeAll = () => {
+		probing ??= Promise.all(states.map(probeOne))
+			.then(() => undefined)
+			.finally(() => (probing = undefined));
+		return probing;
+	};
+	// Probes run beside the call path, only for a real cluster (one backend has nowhere else to go;
+	// the Health operation probes it on demand).
+	let prober: NodeJS.Timeout | undefined;
+	if (o.healthIntervalMs > 0 && states.length > 1) {
+		prober = setInterval(() => void probeAll(), o.healthIntervalMs);
+		prober.unref();
+	}
+
+	const key = (s: BackendState, model: string) => `${s.name}\u0000${model}`;
+	const localView = (): LocalView => {
+		const view: LocalView = { inFlight: {}, limits: {} };
+		for (const s of states) {
+			for (const [model, m] of s.models) {
+				if (m.inFlight) view.inFlight[key(s, model)] = m.inFlight;
+				if (m.learned && m.learned.changedAt) view.limits[key(s, model)] = { value: m.learned.value, at: m.learned.changedAt };
+			}
+		}
+		return view;
+	};
+	const applyRemote = (remote: RemoteView) => {
+		const t = now();
+		let freed = false;
+		for (const s of states) {
+			for (const [model, m] of s.models) {
+				const n = remote.inFlight[key(s, model)] ?? 0;
+				if (n < m.remoteInFlight) freed = true;
+				m.remoteInFlight = n;
+				const limit = remote.limits[key(s, model)];
+				if (limit && m.learned?.adopt(limit.value, limit.at)) freed = true;
+			}
+			for (const k of Object.keys(remote.inFlight)) {
+				const [name, model] = k.split('\u0000');
+				if (name === s.name && !s.models.has(model)) s.model(model).remoteInFlight = remote.inFlight[k];
+			}
+			const until = remote.circuits[s.name] ?? 0;
+			if (until > t && s.circuit.state === 'closed') s.remoteOpenUntil = until;
+			if (until <= t && s.remoteOpenUntil > t) {
+				s.remoteOpenUntil = 0;
+				freed = true;
+			}
+		}
+		if (freed) notify();
+	};
+
+	const router: BalancerRouter = {
+		strategy: o.strategy,
+		http,
+		get shared() {
+			return shared !== undefined;
+		},
+		inFlight: (name) => byName.get(name)?.inFlight ?? 0,
+		slots(name, model, kind = 'chat') {
+			const s = byName.get(name);
+			return s ? slotsOf(s, s.model(normalizeModel(model)), kind) : 0;
+		},
+		tryAcquire(call) {
+			const cs = callState(call);
+			const chosen = pick(call, cs);
+			return chosen ? lease(call, cs, chosen) : undefined;
+		},
+		select(call) {
+			const cs = callState(call);
+			const chosen = pick(call, cs);
+			if (chosen) return chosen.state.backend;
+			// All full: the best eligible backend anyway (the caller sends on its own, beside the queue).
+			const pool = eligible(call, modelOf(call), now());
+			return choose('leastConnections', pool.map((s) => ({ state: s, model: s.model(modelOf(call)), slots: slotsOf(s, s.model(modelOf(call)), call.kind), placement: 0, affinity: 0 })))?.state.backend;
+		},
+		onCapacity(listener) {
+			listeners.add(listener);
+			return () => listeners.delete(listener);
+		},
+		retryDelay(call, error, attempt) {
+			const cs = callState(call);
+			if (isAborted(error)) return undefined;
+			const model = modelOf(call);
+			if (isModelMissing(error)) {
+				if (call.target || attempt > o.retries + states.length) return undefined;
+				const t = now();
+				if (states.some((s) => !missing(s.models.get(model), t))) return 0;
+				return states.some((s) => s.models.get(model)?.pulling) ? 1000 : undefined;
+			}
+			const afterFirstToken = cs.last?.firstTokenMs !== undefined || markedAfterFirstToken(error);
+			if (afterFirstToken && call.options.onChunk) {
+				// Already streaming to a client: a retry would send the start of the reply twice.
+				if (error instanceof Error && !/not retried/.test(error.message)) {
+					error.message += ' (the reply was already streaming to the client, so it was not retried on another backend)';
+				}
+				return undefined;
+			}
+			if (!canFailOver(error)) return undefined;
+			const backoff = Math.min(2000, o.backoffMs * 2 ** Math.max(0, attempt - 1));
+			if (isBusy(error)) return attempt > o.busyRetries ? undefined : (retryAfterOf(error) ?? backoff);
+			if (attempt > o.retries || call.target) return call.target && attempt <= o.retries ? backoff : undefined;
+			const t = now();
+			const elsewhere = states.some((s) => !cs.failed.has(s.name) && healthy(s, t) && !missing(s.models.get(model), t));
+			return elsewhere ? 0 : backoff;
+		},
+		health: () => states.map((s) => snapshotOf(s, o.strategy, (m, kind) => slotsOf(s, m, kind), now())),
+		probe: probeAll,
+		share(redis) {
+			if (shared || closed) return;
+			const cluster = createHash('sha256')
+				.update(JSON.stringify(states.map((s) => [s.name, s.backend.backend.baseUrl])))
+				.digest('hex')
+				.slice(0, 16);
+			shared = new SharedState(redis, `lb:${cluster}:`, o.syncMs, {
+				local: localView,
+				apply: applyRemote,
+				prefix: (entry) => {
+					const s = byName.get(entry.backend);
+					if (!s) return;
+					const m = s.model(entry.model);
+					m.cache.record(entry.chain, slotsOf(s, m, 'chat'));
+				},
+			});
+			shared.start();
+		},
+		async pull(name, model) {
+			const s = byName.get(name);
+			if (!s) throw new Error(`Backend "${name}" is not part of this cluster`);
+			await http.pull(s.backend.backend, model, PULL_TIMEOUT_MS);
+			s.model(normalizeModel(model)).missingUntil = 0;
+			notify();
+		},
+		async close() {
+			if (closed) return;
+			closed = true;
+			clearInterval(prober);
+			for (const timer of timers) clearTimeout(timer);
+			timers.clear();
+			await probing;
+			await shared?.close();
+			await http.close();
+		},
+	};
+	return router;
+}
