@@ -20,7 +20,7 @@ export class OllamaClusterApi implements ICredentialType {
 			type: 'fixedCollection',
 			typeOptions: { multipleValues: true, sortable: true },
 			placeholder: 'Add Backend',
-			default: { backend: [{ name: 'local', baseUrl: 'http://127.0.0.1:11434', weight: 1, parallel: 4 }] },
+			default: { backend: [{ name: 'local', baseUrl: 'http://127.0.0.1:11434', weight: 1, parallel: 0 }] },
 			options: [
 				{
 					displayName: 'Backend',
@@ -52,9 +52,10 @@ export class OllamaClusterApi implements ICredentialType {
 							displayName: 'Parallel Slots',
 							name: 'parallel',
 							type: 'number',
-							typeOptions: { minValue: 1 },
-							default: 4,
-							description: "The server's OLLAMA_NUM_PARALLEL: requests it runs at once per model",
+							typeOptions: { minValue: 0 },
+							default: 0,
+							description:
+								"The server's OLLAMA_NUM_PARALLEL (requests it runs at once per model). 0 = learn it from the server's replies; a number you state wins.",
 						},
 					],
 				},
@@ -117,6 +118,34 @@ export class OllamaClusterApi implements ICredentialType {
 				},
 				{ displayName: 'Idle Between Tokens', name: 'idle', type: 'number', default: 120, description: '0 disables it' },
 				{ displayName: 'Total', name: 'total', type: 'number', default: 3600, description: '0 disables it' },
+			],
+		},
+		{
+			displayName: 'Load Balancing',
+			name: 'loadBalancing',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [
+				{
+					displayName: 'Strategy',
+					name: 'strategy',
+					type: 'options',
+					default: 'default',
+					options: [
+						{ name: 'Model and Prefix Aware (Recommended)', value: 'default', description: 'Where the model is loaded, then where the prompt prefix is cached, then fewest in flight per slot, then fastest' },
+						{ name: 'Round Robin', value: 'roundRobin', description: 'Each backend in turn, whatever its load' },
+						{ name: 'Weighted Round Robin', value: 'weightedRoundRobin', description: 'In turn by Weight, whatever the load' },
+						{ name: 'Least Connections', value: 'leastConnections', description: 'Fewest calls in flight per slot' },
+						{ name: 'Least Latency', value: 'leastLatency', description: 'Lowest moving average of response time' },
+					],
+				},
+				{ displayName: 'Health Check Interval (Seconds)', name: 'healthInterval', type: 'number', default: 5, description: 'How often every backend is probed (GET /api/ps); 0 turns probes off' },
+				{ displayName: 'Failures Before Circuit Opens', name: 'failureThreshold', type: 'number', default: 3, description: 'Consecutive failures after which a backend gets no traffic until a trial succeeds' },
+				{ displayName: 'Circuit Cooldown (Seconds)', name: 'cooldown', type: 'number', default: 5, description: 'How long an open circuit waits before one trial call; doubles after each failed trial' },
+				{ displayName: 'Failover Retries', name: 'retries', type: 'number', default: 3, description: 'Attempts on other backends after a call fails before its answer' },
+				{ displayName: 'Look-Ahead', name: 'lookAhead', type: 'number', default: 1, description: 'Calls queued at a backend beyond its slots, so a freed slot never waits a round trip' },
+				{ displayName: 'Pull Missing Models', name: 'pullMissing', type: 'boolean', default: false, description: 'Whether to pull a model on a backend that answered 404 for it (other backends serve meanwhile)' },
 			],
 		},
 	];

@@ -13,12 +13,22 @@ describe('clusterConfigFromCredential', () => {
 		});
 		expect(config.backends).toEqual([
 			{ name: 'gpu-1', baseUrl: 'http://gpu-1:11434', weight: 2, parallel: 4 },
-			{ name: 'gpu-2', baseUrl: 'https://gpu-2', weight: 2, parallel: 1 },
+			{ name: 'gpu-2', baseUrl: 'https://gpu-2', weight: 2, parallel: 0 }, // 0 = learned by the balancer
 		]);
 		expect(config.apiKey).toBe('sk-secret');
 		expect(config.headers).toEqual({ 'X-Team': 'ops' });
 		expect(config.allowSelfSigned).toBe(true);
 		expect(config.timeouts).toEqual({ connectMs: 10_000, firstTokenMs: 900_000, idleMs: 0, totalMs: 3_600_000 });
+	});
+
+	it('reads the Load Balancing options (seconds → ms) and rejects an unknown strategy', () => {
+		const config = clusterConfigFromCredential({
+			backends: { backend: [backend()] },
+			loadBalancing: { strategy: 'leastConnections', healthInterval: 2, cooldown: 10, failureThreshold: 4, retries: 1, pullMissing: true, lookAhead: 0 },
+		});
+		expect(config.balancer).toEqual({ strategy: 'leastConnections', healthIntervalMs: 2000, cooldownMs: 10_000, failureThreshold: 4, retries: 1, pullMissing: true, lookAhead: 0 });
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] } }).balancer).toEqual({});
+		expect(() => clusterConfigFromCredential({ backends: { backend: [backend()] }, loadBalancing: { strategy: 'random' } })).toThrow(/Load Balancing → Strategy/);
 	});
 
 	it.each([

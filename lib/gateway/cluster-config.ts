@@ -1,3 +1,4 @@
+import { STRATEGIES, type BalancerSettings, type Strategy } from '../balancer';
 import { DEFAULT_TIMEOUTS } from '../ollama/timeouts';
 import type { ClusterConfig } from './config';
 
@@ -81,7 +82,8 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 			// fetch refuses a URL with credentials: they travel as a header instead (below).
 			baseUrl: url.href.replace(/\/+$/, ''),
 			weight: typeof row.weight === 'number' && row.weight >= 0 ? row.weight : 1,
-			parallel: typeof row.parallel === 'number' && row.parallel >= 1 ? Math.floor(row.parallel) : 1,
+			// 0 (the default) = learn the server's slots; a stated number wins.
+			parallel: typeof row.parallel === 'number' && row.parallel >= 1 ? Math.floor(row.parallel) : 0,
 		};
 	});
 	if (backends.every((b) => b.weight === 0)) throw new ClusterConfigError('Every backend has weight 0; give one a positive weight');
@@ -115,5 +117,25 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 			idleMs: seconds(timeouts.idle, DEFAULT_TIMEOUTS.idleMs),
 			totalMs: seconds(timeouts.total, DEFAULT_TIMEOUTS.totalMs),
 		},
+		balancer: balancerSettings((data.loadBalancing ?? {}) as Record<string, unknown>),
 	};
+}
+
+/** The credential's Load Balancing options (seconds → ms); unset ones keep the balancer's defaults. */
+function balancerSettings(lb: Record<string, unknown>): BalancerSettings {
+	const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
+	const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v * 1000 : undefined);
+	if (lb.strategy !== undefined && !(STRATEGIES as readonly unknown[]).includes(lb.strategy)) {
+		throw new ClusterConfigError(`Load Balancing → Strategy must be one of ${STRATEGIES.join(', ')}`);
+	}
+	const settings: BalancerSettings = {
+		strategy: lb.strategy as Strategy | undefined,
+		lookAhead: count(lb.lookAhead),
+		healthIntervalMs: ms(lb.healthInterval),
+		failureThreshold: count(lb.failureThreshold),
+		cooldownMs: ms(lb.cooldown),
+		retries: count(lb.retries),
+		pullMissing: typeof lb.pullMissing === 'boolean' ? lb.pullMissing : undefined,
+	};
+	return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as BalancerSettings;
 }
