@@ -82,16 +82,21 @@ describe('TokenCalibrator', () => {
 
 	it('uses the model-wide correction for a backend it has not seen, and the backend’s own once it has samples', () => {
 		const calibrator = new TokenCalibrator({ method: 'ratio' });
-		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'qwen', backend: 'a', estimated: 1000, actual: 1200 });
-		expect(calibrator.calibrate({ model: 'qwen', backend: 'new', estimated: 1000 })).toBe(1200);
-		expect(calibrator.stats('qwen', 'new')).toMatchObject({ source: 'model', samples: 10 });
+		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'phi3', backend: 'a', estimated: 1000, actual: 1200 });
+		expect(calibrator.calibrate({ model: 'phi3', backend: 'new', estimated: 1000 })).toBe(1200);
+		expect(calibrator.stats('phi3', 'new')).toMatchObject({ source: 'model', samples: 10 });
 
-		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'qwen', backend: 'b', estimated: 1000, actual: 900 });
-		expect(calibrator.calibrate({ model: 'qwen', backend: 'b', estimated: 1000 })).toBe(900);
-		expect(calibrator.calibrate({ model: 'qwen', backend: 'a', estimated: 1000 })).toBe(1200);
-		expect(calibrator.stats('qwen', 'b')).toMatchObject({ source: 'backend', samples: 10 });
+		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'phi3', backend: 'b', estimated: 1000, actual: 1400 });
+		expect(calibrator.calibrate({ model: 'phi3', backend: 'b', estimated: 1000 })).toBe(1400);
+		expect(calibrator.calibrate({ model: 'phi3', backend: 'a', estimated: 1000 })).toBe(1200);
+		expect(calibrator.stats('phi3', 'b')).toMatchObject({ source: 'backend', samples: 10 });
 		// The model-wide correction has learned from both backends.
-		expect(calibrator.stats('qwen').samples).toBe(20);
+		expect(calibrator.stats('phi3').samples).toBe(20);
+		// A backend counting much less than the model-wide correction predicts looks like cache reuse
+		// to the model-wide correction (skipped there) until its own correction takes over.
+		for (let i = 0; i < 10; i++) calibrator.observe({ model: 'phi3', backend: 'c', estimated: 1000, actual: 800 });
+		expect(calibrator.calibrate({ model: 'phi3', backend: 'c', estimated: 1000 })).toBe(800);
+		expect(calibrator.stats('phi3').skipped.cacheReuse).toBe(10);
 		expect(calibrator.calibrate({ model: 'other', backend: 'a', estimated: 1000 })).toBe(1000);
 	});
 
@@ -108,6 +113,30 @@ describe('TokenCalibrator', () => {
 		calibrator.reset('m');
 		expect(calibrator.stats('m', 'a').samples).toBe(0);
 		expect(calibrator.stats('n').samples).toBe(1);
+	});
+
+	it('keeps the correction within the family bounds, and the fitting bound above the estimate for Llama 3 / Qwen', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		// Counts of 40 % of the estimate (an old server reporting the uncached part): skipped, not learned.
+		for (let i = 0; i < 20; i++) expect(calibrator.observe({ model: 'llama3.2:3b', estimated: 2000 + i, actual: 800 })).toBe(false);
+		expect(calibrator.stats('llama3.2:3b')).toMatchObject({ samples: 0, skipped: { cacheReuse: 20 } });
+		// Slightly lower counts are learned, but the correction cannot go below the family minimum (0.9)...
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'llama3.2:3b', estimated: 1000, actual: 905 });
+		expect(calibrator.calibrate({ model: 'llama3.2:3b', estimated: 1000 })).toBe(905);
+		expect(calibrator.calibrate({ model: 'llama3.2:3b', estimated: 100 })).toBeGreaterThanOrEqual(90);
+		// ...and fitting never budgets less than the estimate itself for these families.
+		expect(calibrator.upperBound({ model: 'llama3.2:3b', estimated: 1000 })).toBe(1000);
+		// A generic model may be corrected down to 0.75 and budgeted from there.
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'gemma3', estimated: 1000, actual: 780 });
+		expect(calibrator.upperBound({ model: 'gemma3', estimated: 1000 })).toBe(780);
+	});
+
+	it('adds the worst recent under-estimate to the fitting bound', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		for (let i = 0; i < 30; i++) calibrator.observe({ model: 'mistral', estimated: 1000, actual: i % 10 === 0 ? 1330 : 1300 });
+		const point = calibrator.calibrate({ model: 'mistral', estimated: 1000 });
+		expect(calibrator.upperBound({ model: 'mistral', estimated: 1000 })).toBeGreaterThanOrEqual(1330);
+		expect(calibrator.upperBound({ model: 'mistral', estimated: 1000 })).toBeLessThanOrEqual(Math.ceil(point * 1.1));
 	});
 
 	it('exports one shared process-wide instance', () => {

@@ -3,7 +3,17 @@
  * of every reply) and corrects later estimates. Corrections are kept per model+backend (two servers
  * may run different builds or templates of one model name) and per model, the fallback used while a
  * backend is still new.
+ *
+ * A reply whose count only covers part of the prompt must not teach it: Ollama reuses its prompt
+ * (KV) cache, and servers before 0.30.1 then report only the uncached part. Such samples are skipped
+ * when the count is below what the estimate allows (the family's correction bounds, or well below
+ * the current prediction), or when the prefill time is far too short for the tokens counted (how a
+ * reply of a newer server that reused its cache looks). The correction itself is bounded per model
+ * family, and `upperBound` — what context fitting uses — adds the worst recent under-estimate and
+ * never goes below the estimate × the family's fit floor, so no learned correction can make a
+ * request overflow num_ctx.
  */
+import { familyProfile, tokenFamily, type FamilyProfile } from './families';
 import { RunningFit, type RunningFitOptions } from './running-fit';
 
 export type { CalibrationMethod } from './running-fit';
@@ -15,6 +25,8 @@ export interface CalibrationSample {
 	estimated: number;
 	/** The model's count: the reply's `prompt_eval_count`. */
 	actual: number;
+	/** The reply's `prompt_eval_duration` in ms, when known: a short one reveals prompt-cache reuse. */
+	promptEvalMs?: number;
 }
 
 export interface CalibrationQuery {
@@ -35,7 +47,20 @@ export interface CalibrationStats {
 	intercept?: number;
 	/** Whose samples: this backend's, the model's across backends (fallback), or none yet. */
 	source: 'backend' | 'model' | 'none';
+	/** Samples not learned from (this backend's, or the model's without a backend). */
+	skipped: SkipCounts;
 }
+
+export interface SkipCounts {
+	/** The count is below what the estimate allows: it covers only the uncached part of the prompt. */
+	cacheReuse: number;
+	/** The prefill was far faster than this backend's rate for the tokens counted: cache reuse. */
+	prefillTime: number;
+	/** Not a usable pair (zero, non-finite), or a count far above the family's bound. */
+	implausible: number;
+}
+
+export type SkipReason = keyof SkipCounts;
 
 export interface TokenUsageReport {
 	/** Our calibrated estimate, made before this reply was learned from. */
@@ -53,39 +78,133 @@ const MIN_BACKEND_SAMPLES = 3;
 
 const DEFAULTS: RunningFitOptions = { method: 'auto', alpha: 0.1, warmup: 10, window: 64 };
 
+/** Tiny requests are dominated by template overhead: the bounds get this much absolute slack. */
+const SLACK_TOKENS = 16;
+/** Once a correction exists, a count this far below its prediction is cache reuse, not noise. */
+const UNDER_TOLERANCE = 0.08;
+/** Samples the correction needs before the under-prediction check above applies. */
+const MIN_SAMPLES_FOR_UNDER_CHECK = 3;
+/** Prefill rates are learned and checked on prompts of at least this many tokens (less is overhead). */
+const MIN_TIMED_TOKENS = 256;
+/** A prefill faster than this share of the backend's usual ms per token means cached tokens. */
+const PREFILL_FAST_SHARE = 0.5;
+const TIMED_SAMPLES_BEFORE_CHECK = 3;
+/** Recent under-estimates kept for the upper bound, and the largest margin they may add. */
+const RESIDUAL_WINDOW = 64;
+const MAX_MARGIN = 0.1;
+
+/** What one key (model, or model+backend) has learned. */
+class Calibration {
+	readonly fit: RunningFit;
+	/** (actual − predicted) / predicted of recent accepted samples, predicted before learning. */
+	readonly residuals: number[] = [];
+	msPerToken = 0;
+	timedSamples = 0;
+	readonly skipped: SkipCounts = { cacheReuse: 0, prefillTime: 0, implausible: 0 };
+
+	constructor(options: RunningFitOptions) {
+		this.fit = new RunningFit(options);
+	}
+
+	/** Why this sample must not be learned from, if it must not. */
+	check(sample: CalibrationSample, profile: FamilyProfile): SkipReason | undefined {
+		const { estimated, actual, promptEvalMs } = sample;
+		if (!(estimated > 0) || !(actual > 0) || !Number.isFinite(estimated) || !Number.isFinite(actual)) return 'implausible';
+		if (actual < estimated * profile.correction.min - SLACK_TOKENS) return 'cacheReuse';
+		if (actual > estimated * profile.correction.max + SLACK_TOKENS * 4) return 'implausible';
+		if (this.fit.samples >= MIN_SAMPLES_FOR_UNDER_CHECK && actual < this.fit.predict(estimated) * (1 - UNDER_TOLERANCE) - SLACK_TOKENS) return 'cacheReuse';
+		if (promptEvalMs !== undefined && promptEvalMs > 0 && actual >= MIN_TIMED_TOKENS && this.timedSamples >= TIMED_SAMPLES_BEFORE_CHECK) {
+			if (promptEvalMs / actual < this.msPerToken * PREFILL_FAST_SHARE) return 'prefillTime';
+		}
+		return undefined;
+	}
+
+	learn(sample: CalibrationSample): boolean {
+		const predicted = this.fit.predict(sample.estimated);
+		if (!this.fit.observe(sample.estimated, sample.actual)) return false;
+		if (this.fit.samples > 1) {
+			this.residuals.push((sample.actual - predicted) / predicted);
+			if (this.residuals.length > RESIDUAL_WINDOW) this.residuals.shift();
+		}
+		const { promptEvalMs, actual } = sample;
+		if (promptEvalMs !== undefined && promptEvalMs > 0 && actual >= MIN_TIMED_TOKENS) {
+			const rate = promptEvalMs / actual;
+			this.timedSamples++;
+			this.msPerToken += (rate - this.msPerToken) / Math.min(this.timedSamples, 20);
+		}
+		return true;
+	}
+
+	/** The largest recent relative under-estimate (0 when the correction has never under-counted). */
+	margin(): number {
+		let worst = 0;
+		for (const r of this.residuals) if (r > worst) worst = r;
+		return Math.min(MAX_MARGIN, worst);
+	}
+}
+
 export class TokenCalibrator {
-	private readonly fits = new Map<string, RunningFit>();
+	private readonly fits = new Map<string, Calibration>();
 	private readonly options: RunningFitOptions;
 
 	constructor(options: TokenCalibratorOptions = {}) {
 		this.options = { ...DEFAULTS, ...options };
 	}
 
-	/** Learns from one reply; returns false when the sample was rejected as implausible. */
+	/**
+	 * Learns from one reply; returns false when the sample was skipped (cache reuse shown by the count
+	 * or the prefill time, or an implausible pair). The model-wide and the backend's corrections each
+	 * judge the sample against what they have learned.
+	 */
 	observe(sample: CalibrationSample): boolean {
-		const modelAccepted = this.fitFor(modelKey(sample.model)).observe(sample.estimated, sample.actual);
-		if (sample.backend === undefined) return modelAccepted;
-		return this.fitFor(backendKey(sample.model, sample.backend)).observe(sample.estimated, sample.actual);
+		const profile = familyProfile(tokenFamily(sample.model));
+		const keys = [modelKey(sample.model), ...(sample.backend === undefined ? [] : [backendKey(sample.model, sample.backend)])];
+		let accepted = false;
+		for (const key of keys) {
+			const calibration = this.calibrationFor(key);
+			const reason = calibration.check(sample, profile);
+			if (reason) calibration.skipped[reason]++;
+			else accepted = calibration.learn(sample);
+		}
+		return accepted;
 	}
 
-	/** The estimate corrected towards the model's own count (rounded to whole tokens). */
+	/**
+	 * The estimate corrected towards the model's own count (rounded to whole tokens). The correction
+	 * stays within the model family's bounds (families.ts).
+	 */
 	calibrate(query: CalibrationQuery): number {
-		const fit = this.fitInUse(query.model, query.backend);
-		const corrected = fit ? fit.predict(query.estimated) : query.estimated;
-		return Math.max(0, Math.round(corrected));
+		const calibration = this.inUse(query.model, query.backend);
+		const corrected = calibration ? calibration.fit.predict(query.estimated) : query.estimated;
+		const { min, max } = familyProfile(tokenFamily(query.model)).correction;
+		return Math.max(0, Math.round(Math.min(query.estimated * max, Math.max(query.estimated * min, corrected))));
+	}
+
+	/**
+	 * What to budget for a request of this estimate when fitting it into num_ctx: the calibrated count
+	 * plus the largest recent under-estimate (at most 10 %), never below the estimate × the family's
+	 * fit floor (1 for Llama 3 and Qwen, whose estimate already covers the model's count).
+	 */
+	upperBound(query: CalibrationQuery): number {
+		const calibration = this.inUse(query.model, query.backend);
+		const point = this.calibrate(query) * (1 + (calibration ? calibration.margin() : 0));
+		return Math.ceil(Math.max(point, query.estimated * familyProfile(tokenFamily(query.model)).fitFloor));
 	}
 
 	stats(model: string, backend?: string): CalibrationStats {
-		const fit = this.fitInUse(model, backend);
-		if (!fit) return { factor: 1, samples: 0, method: 'none', source: 'none' };
+		const own = this.fits.get(backend === undefined ? modelKey(model) : backendKey(model, backend));
+		const skipped = { ...(own?.skipped ?? { cacheReuse: 0, prefillTime: 0, implausible: 0 }) };
+		const calibration = this.inUse(model, backend);
+		if (!calibration) return { factor: 1, samples: 0, method: 'none', source: 'none', skipped };
+		const fit = calibration.fit;
 		const line = fit.line();
-		const ownBackend = backend !== undefined && fit === this.fits.get(backendKey(model, backend));
 		return {
 			factor: fit.factor,
 			samples: fit.samples,
 			method: fit.method(),
 			...(line ? { slope: line.slope, intercept: line.intercept } : {}),
-			source: ownBackend ? 'backend' : 'model',
+			source: backend !== undefined && calibration === own ? 'backend' : 'model',
+			skipped,
 		};
 	}
 
@@ -93,9 +212,9 @@ export class TokenCalibrator {
 	 * For item usage output: scores the calibrated estimate against the model's count, then learns
 	 * from the pair. `estimated` is the raw (uncalibrated) estimate the request was sized with.
 	 */
-	report(model: string, backend: string | undefined, estimated: number, actual: number): TokenUsageReport {
+	report(model: string, backend: string | undefined, estimated: number, actual: number, promptEvalMs?: number): TokenUsageReport {
 		const estimatedTokens = this.calibrate({ model, backend, estimated });
-		this.observe({ model, backend, estimated, actual });
+		this.observe({ model, backend, estimated, actual, promptEvalMs });
 		const errorPct = actual > 0 ? Math.round(((estimatedTokens - actual) / actual) * 10_000) / 100 : 0;
 		return { estimatedTokens, modelTokens: actual, errorPct };
 	}
@@ -108,21 +227,21 @@ export class TokenCalibrator {
 		}
 	}
 
-	private fitInUse(model: string, backend?: string): RunningFit | undefined {
+	private inUse(model: string, backend?: string): Calibration | undefined {
 		const own = backend === undefined ? undefined : this.fits.get(backendKey(model, backend));
-		if (own && own.samples >= MIN_BACKEND_SAMPLES) return own;
+		if (own && own.fit.samples >= MIN_BACKEND_SAMPLES) return own;
 		const shared = this.fits.get(modelKey(model));
-		if (shared && shared.samples > 0) return shared;
-		return own && own.samples > 0 ? own : undefined;
+		if (shared && shared.fit.samples > 0) return shared;
+		return own && own.fit.samples > 0 ? own : undefined;
 	}
 
-	private fitFor(key: string): RunningFit {
-		let fit = this.fits.get(key);
-		if (!fit) {
-			fit = new RunningFit(this.options);
-			this.fits.set(key, fit);
+	private calibrationFor(key: string): Calibration {
+		let calibration = this.fits.get(key);
+		if (!calibration) {
+			calibration = new Calibration(this.options);
+			this.fits.set(key, calibration);
 		}
-		return fit;
+		return calibration;
 	}
 }
 

@@ -4,8 +4,7 @@
  * small pieces are merged back up to the target so chunks carry enough context to be useful.
  */
 import { LRUCache } from 'lru-cache';
-import { countTextTokens } from './counter';
-import type { TokenEncoding } from './encoders';
+import { countingKey, countTextTokens, type Counting } from './counter';
 
 export interface Chunk {
 	text: string;
@@ -31,9 +30,9 @@ const JOIN_TOKENS: Record<Join, number> = { '\n\n': 1, '\n': 1, ' ': 0 };
 
 const chunkCaches = new Map<string, LRUCache<string, Chunk[]>>();
 
-export function chunkText(text: string, targetTokens: number, encoding: TokenEncoding): Chunk[] {
+export function chunkText(text: string, targetTokens: number, encoding: Counting): Chunk[] {
 	const target = Math.max(1, Math.floor(targetTokens));
-	const cacheKey = `${encoding}:${target}`;
+	const cacheKey = `${countingKey(encoding)}:${target}`;
 	let cache = chunkCaches.get(cacheKey);
 	if (!cache) {
 		cache = new LRUCache<string, Chunk[]>({ max: 2_000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_c, key) => Math.max(1, key.length) });
@@ -46,7 +45,7 @@ export function chunkText(text: string, targetTokens: number, encoding: TokenEnc
 	return chunks;
 }
 
-function splitIntoPieces(text: string, target: number, encoding: TokenEncoding): Piece[] {
+function splitIntoPieces(text: string, target: number, encoding: Counting): Piece[] {
 	const pieces: Piece[] = [];
 	for (const paragraph of text.split(PARAGRAPH_BREAK)) {
 		const trimmed = paragraph.trim();
@@ -73,7 +72,7 @@ function splitIntoPieces(text: string, target: number, encoding: TokenEncoding):
 }
 
 /** A sentence longer than the target is cut at whitespace into parts of roughly target size. */
-function splitOversized(sentence: string, target: number, encoding: TokenEncoding): Array<{ text: string; tokens: number }> {
+function splitOversized(sentence: string, target: number, encoding: Counting): Array<{ text: string; tokens: number }> {
 	const tokens = countTextTokens(sentence, encoding);
 	if (tokens <= target) return [{ text: sentence, tokens }];
 	const charsPerPart = Math.max(1, Math.floor((sentence.length * target) / tokens));

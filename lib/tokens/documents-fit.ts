@@ -5,8 +5,7 @@
  * Ollama can reuse its KV cache, and puts the material next to the question it serves.
  */
 import { chunkText } from './chunker';
-import { countMessageTokens, countTextTokens, type ChatMessage } from './counter';
-import type { TokenEncoding } from './encoders';
+import { countMessageTokens, countTextTokens, type ChatMessage, type Counting } from './counter';
 import { bm25Scores } from './relevance';
 
 export interface ContextDocument {
@@ -42,12 +41,12 @@ export interface DocumentsFitInput {
 	documents: ContextDocument[];
 	prompt: string;
 	budget: number;
-	encoding: TokenEncoding;
+	encoding: Counting;
 	chunkTokens?: number;
 }
 
 /** Framing of the context block: message overhead plus the header line. */
-export function blockOverheadTokens(encoding: TokenEncoding): number {
+export function blockOverheadTokens(encoding: Counting): number {
 	return countMessageTokens({ role: 'system', content: DOCUMENTS_HEADER }, encoding);
 }
 
@@ -55,7 +54,7 @@ function labelOf(document: ContextDocument, index: number): string {
 	return document.id ?? String(index + 1);
 }
 
-function entryTokens(label: string, textTokens: number, encoding: TokenEncoding): number {
+function entryTokens(label: string, textTokens: number, encoding: Counting): number {
 	return countTextTokens(`[${label}]`, encoding) + textTokens + ENTRY_JOIN_TOKENS;
 }
 
@@ -75,7 +74,7 @@ function byRelevance(a: Entry, b: Entry): number {
 	return b.relevance - a.relevance || a.document - b.document || a.part - b.part;
 }
 
-function wholeEntries(documents: ContextDocument[], scores: number[], encoding: TokenEncoding): Entry[] {
+function wholeEntries(documents: ContextDocument[], scores: number[], encoding: Counting): Entry[] {
 	return documents.map((d, i) => {
 		const label = labelOf(d, i);
 		return { document: i, label, text: d.text, tokens: entryTokens(label, countTextTokens(d.text, encoding), encoding), relevance: scores[i], part: 0 };
@@ -115,7 +114,7 @@ export function fitDocumentsWhole(input: DocumentsFitInput): DocumentsFit {
 }
 
 /** Tokens of the block with every document whole. */
-export function documentsDemand(documents: ContextDocument[], encoding: TokenEncoding): number {
+export function documentsDemand(documents: ContextDocument[], encoding: Counting): number {
 	if (documents.length === 0) return 0;
 	let total = blockOverheadTokens(encoding);
 	documents.forEach((d, i) => (total += entryTokens(labelOf(d, i), countTextTokens(d.text, encoding), encoding)));

@@ -9,7 +9,7 @@
  * grows with its input), and `promptTokens` / `tokensSaved` are reported calibrated.
  */
 import { ContextOverflowError } from './context-overflow-error';
-import { countMessageTokens, REPLY_PRIMER_TOKENS, type ChatMessage } from './counter';
+import { countingFor, countMessageTokens, requestOverheadTokens, type ChatMessage } from './counter';
 import { documentsDemand, fitDocumentsChunked, fitDocumentsWhole, type ContextDocument, type DocumentsFit } from './documents-fit';
 import { DEFAULT_ENCODING, type TokenEncoding } from './encoders';
 import { fitHistoryDropOldest, fitHistorySummarize, type HistoryFit, type Summarizer } from './history-fit';
@@ -32,6 +32,8 @@ export interface FitContextInput {
 	/** Writes a summary of dropped turns in about targetTokens (strategy 'summarize'). */
 	summarize?: Summarizer;
 	encoding?: TokenEncoding;
+	/** The model the request is for: its family's chat template and number rule shape the counts. */
+	model?: string;
 	/** Maps an estimate to the model's own count (e.g. TokenCalibrator.calibrate). */
 	calibrate?: (estimated: number) => number;
 	/** Chunk size for strategy 'chunk'. */
@@ -99,7 +101,7 @@ function estimatorLimit(limit: number, floor: number, calibrate?: (estimated: nu
 }
 
 export async function fitContext(input: FitContextInput): Promise<FitResult> {
-	const encoding = input.encoding ?? DEFAULT_ENCODING;
+	const encoding = countingFor(input.model, input.encoding ?? DEFAULT_ENCODING);
 	const strategy = input.strategy ?? 'dropOldest';
 	const calibrated = input.calibrate ?? ((estimated: number) => estimated);
 	const reserveOutput = resolveReserveOutput(input.reserveOutput);
@@ -113,7 +115,7 @@ export async function fitContext(input: FitContextInput): Promise<FitResult> {
 	const promptMessage: ChatMessage = { role: 'user', content: input.prompt };
 	const systemTokens = systemMessage ? countMessageTokens(systemMessage, encoding) : 0;
 	const promptTokens = countMessageTokens(promptMessage, encoding);
-	const fixed = REPLY_PRIMER_TOKENS + systemTokens + promptTokens;
+	const fixed = requestOverheadTokens(encoding) + systemTokens + promptTokens;
 	const limit = input.numCtx - reserveOutput;
 	if (calibrated(fixed) > limit) {
 		throw new ContextOverflowError({

@@ -4,8 +4,7 @@
  * its call (or a call without its result) confuses models, so they are kept or dropped together.
  * The kept history is always a contiguous newest part of the conversation.
  */
-import { countMessageTokens, type ChatMessage } from './counter';
-import type { TokenEncoding } from './encoders';
+import { countMessageTokens, type ChatMessage, type Counting } from './counter';
 
 export type Summarizer = (turns: ChatMessage[], targetTokens: number) => Promise<string>;
 
@@ -33,12 +32,12 @@ export interface HistoryFit {
 export interface HistoryFitInput {
 	history: ChatMessage[];
 	budget: number;
-	encoding: TokenEncoding;
+	encoding: Counting;
 	summarize?: Summarizer;
 }
 
 /** Splits the history into units, oldest first; tool results join the unit before them. */
-function toUnits(history: ChatMessage[], encoding: TokenEncoding): Unit[] {
+function toUnits(history: ChatMessage[], encoding: Counting): Unit[] {
 	const units: Unit[] = [];
 	for (let i = 0; i < history.length; i++) {
 		const tokens = countMessageTokens(history[i], encoding);

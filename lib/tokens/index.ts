@@ -4,6 +4,7 @@
  */
 export { countTextTokens, countChatTokens, type ChatMessage, type ChatRole, type CountChatOptions } from './counter';
 export type { TokenEncoding } from './encoders';
+export { tokenFamily, type TokenFamily } from './families';
 export {
 	TokenCalibrator,
 	defaultCalibrator,
@@ -11,6 +12,7 @@ export {
 	type CalibrationQuery,
 	type CalibrationSample,
 	type CalibrationStats,
+	type SkipCounts,
 	type TokenCalibratorOptions,
 	type TokenUsageReport,
 } from './calibrator';
