@@ -28,13 +28,15 @@ describe('Gateway', () => {
 	});
 
 	it('spreads calls over several backends by weight', async () => {
-		const sim2 = await startSimulator({ timeScale: 0 });
+		const sim2 = await startSimulator({ timeScale: 0, parallel: 2 });
 		try {
 			gateway = new Gateway({
 				backends: [
 					{ name: 'a', baseUrl: sim.url, weight: 1, parallel: 2 },
 					{ name: 'b', baseUrl: sim2.url, weight: 1, parallel: 2 },
 				],
+				// by weight whatever the load (the default strategy would favour the faster backend b)
+				balancer: { strategy: 'weightedRoundRobin' },
 			});
 			const results = await Promise.all(
 				Array.from({ length: 6 }, (_, i) => gateway!.chat({ model: 'llama3.2:3b', messages: [{ role: 'user', content: `x${i}` }] })),
