@@ -81,7 +81,8 @@ describe('OllamaTransport against the simulator', () => {
 	});
 
 	it('maps a full Ollama queue (503) to BackendBusyError', async () => {
-		sim.setOptions({ parallel: 1, maxQueue: 1, timeScale: 1, decodeTokensPerSec: 200 });
+		// a loaded model queues at the runner without limit on current Ollama: the 503 needs the old rule
+		sim.setOptions({ parallel: 1, maxQueue: 1, timeScale: 1, decodeTokensPerSec: 200, queueRule: 'legacy' });
 		const t = transport({}, sim.url, 8);
 		const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => t.chat(chat(`busy ${i}`))));
 		const busy = results.filter((r) => r.status === 'rejected' && r.reason instanceof BackendBusyError);

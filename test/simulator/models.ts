@@ -15,8 +15,13 @@ export interface SimModelSpec {
 	contextLength?: number;
 	/** vector size of /api/embed for this model (`<family>.embedding_length`) */
 	embeddingLength?: number;
-	/** bytes on disk (size in /api/tags and /api/ps) */
+	/** bytes on disk = weights (size in /api/tags; /api/ps adds the KV cache) */
 	size?: number;
+	/**
+	 * KV-cache bytes per context token: 2 (K and V) x layers x KV heads x head dim x 2 bytes (f16).
+	 * A loaded runner holds num_ctx x parallel of them (default 131072 = Llama 3.1 8B: 32 x 8 x 128 x 2 x 2).
+	 */
+	kvBytesPerToken?: number;
 	/** overrides of the simulator-wide cost model for this model */
 	loadMs?: number;
 	prefillTokensPerSec?: number;
@@ -36,6 +41,7 @@ export interface ResolvedModel {
 	contextLength: number;
 	embeddingLength: number;
 	size: number;
+	kvBytesPerToken: number;
 	digest: string;
 	capabilities: string[];
 	modifiedAt: string;
@@ -54,6 +60,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		contextLength: 131072,
 		embeddingLength: 3072,
 		size: 2019393189,
+		kvBytesPerToken: 114688, // 28 layers x 8 KV heads x 128 x 2 x 2
 	},
 	{
 		name: 'llama3.1:8b',
@@ -64,6 +71,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		contextLength: 131072,
 		embeddingLength: 4096,
 		size: 4920753328,
+		kvBytesPerToken: 131072, // 32 layers x 8 KV heads x 128 x 2 x 2
 	},
 	{
 		name: 'qwen2.5:0.5b',
@@ -74,6 +82,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		contextLength: 32768,
 		embeddingLength: 896,
 		size: 397821319,
+		kvBytesPerToken: 12288, // 24 layers x 2 KV heads x 64 x 2 x 2
 	},
 	{
 		name: 'nomic-embed-text',
@@ -84,6 +93,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		contextLength: 2048,
 		embeddingLength: 768,
 		size: 274302450,
+		kvBytesPerToken: 36864, // 12 layers x 768 x 2 x 2
 	},
 	{
 		name: 'all-minilm',
@@ -94,6 +104,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		contextLength: 512,
 		embeddingLength: 384,
 		size: 45960996,
+		kvBytesPerToken: 9216, // 6 layers x 384 x 2 x 2
 	},
 ];
 
@@ -119,6 +130,7 @@ export function resolveModel(spec: SimModelSpec): ResolvedModel {
 		contextLength: spec.contextLength ?? (kind === 'embedding' ? 2048 : 131072),
 		embeddingLength: spec.embeddingLength ?? (kind === 'embedding' ? 768 : 2048),
 		size: spec.size ?? 1_000_000_000,
+		kvBytesPerToken: spec.kvBytesPerToken ?? 131072,
 		digest: sha256Hex(`sim-model:${name}`),
 		capabilities: spec.capabilities ?? (kind === 'embedding' ? ['embedding'] : ['completion', 'tools']),
 		modifiedAt: spec.modifiedAt ?? '2025-09-18T10:21:33.512840812Z',

@@ -23,6 +23,8 @@ const chat = (s: Simulator, content: string, extra: Record<string, unknown> = {}
 test('requests beyond `parallel` slots wait in a FIFO queue', async () => {
 	// each request: ~15 prompt tokens (7.5 ms) + 10 tokens at 100/s (100 ms)
 	const s = await sim({ parallel: 2, loadMs: 0, prefillTokensPerSec: 2000, decodeTokensPerSec: 100 });
+	await chat(s, 'warm up (loads the model and its tokenizer)', { options: { num_predict: 1 } });
+	s.resetStats();
 	const t0 = performance.now();
 	const done: number[] = [];
 	const results = await Promise.all(
@@ -48,8 +50,8 @@ test('requests beyond `parallel` slots wait in a FIFO queue', async () => {
 	expect(new Set(done.slice(0, 2))).not.toContain(4);
 });
 
-test('more waiting requests than maxQueue -> 503 with Ollama\'s exact body', async () => {
-	const s = await sim({ parallel: 1, maxQueue: 1, loadMs: 0, decodeTokensPerSec: 100 });
+test('queueRule legacy: more waiting requests than maxQueue -> 503 with Ollama\'s exact body', async () => {
+	const s = await sim({ parallel: 1, maxQueue: 1, loadMs: 0, decodeTokensPerSec: 100, queueRule: 'legacy' });
 	const rs = await Promise.all([0, 1, 2].map((i) => chat(s, `q${i}`, { options: { num_predict: 20 } })));
 	const codes = rs.map((r) => r.status).sort();
 	expect(codes).toEqual([200, 200, 503]);
@@ -194,7 +196,9 @@ test('prefill time grows with the prompt', async () => {
 	const r = await chat(s, 'lorem ipsum '.repeat(100), { options: { num_predict: 1 } });
 	const took = performance.now() - t0;
 	expect(r.json.prompt_eval_count).toBeGreaterThan(200);
-	expect(r.json.prompt_eval_duration).toBe(r.json.prompt_eval_count * 1e6);
+	// one 512-token step: the prompt tokens at 1 ms each plus the step's fixed cost (stepMs)
+	expect(r.json.prompt_eval_duration).toBeGreaterThan(r.json.prompt_eval_count * 1e6);
+	expect(r.json.prompt_eval_duration).toBeLessThan(r.json.prompt_eval_count * 1e6 + s.options.stepMs * 1e6 + 1);
 	expect(took).toBeGreaterThanOrEqual(r.json.prompt_eval_count * 0.9);
 	expect(s.stats.promptTokens).toBe(r.json.prompt_eval_count);
 	expect(s.stats.evalTokens).toBe(1);

@@ -5,31 +5,51 @@
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
 
+import { Sequence, StepCosts } from './compute';
 import { embed, rawEmbedding } from './embedding';
 import { DEFAULT_MODELS, ResolvedModel, normalizeModelName, resolveModel, showResponse, tagsEntry, detailsOf } from './models';
 import { Rng, canonicalJson, rngFromSeed, rngFromString } from './rng';
-import { ERR_MAX_QUEUE, Grant, MaxQueueError, RunnerOpts, Scheduler, SchedulerHost } from './scheduler';
+import { CacheContent, ERR_MAX_QUEUE, ERR_RUNNER_STOPPED, Handle, MaxQueueError, RunnerOpts, SchedError, Scheduler, SchedulerHost, Slot } from './scheduler';
 import { AbortedError, Timers, keepAliveMs } from './timers';
 import {
 	TokenizableMessage,
+	chatPromptTokenIds,
 	chatPromptTokens as countChatPrompt,
 	countSimTokens,
 	embedInputTokens,
 	generatePromptTokens,
 	simTokenIds,
 	simTokenize,
+	EMBED_SPECIAL_TOKENS,
 } from './tokenizer';
 import { generateJsonObject, generateProse, toolArguments, valueForSchema } from './textgen';
 import type { CostModel, LoadedModelInfo, RequestLogEntry, ScriptRule, SimFaults, SimStats, SimulatorOptions } from './types';
 
+/**
+ * Compute defaults: an 8B Q4_K_M model on one data-centre GPU (A100/H100 class) under Ollama:
+ * one stream alone decodes 125 tokens/s (stepMs + decodeTokenMs = 8 ms), four streams 350 tokens/s
+ * in all (2.8x: 6.857 + 4 x 1.143 = 11.43 ms per step), a prompt token costs 0.25 ms (about 3,800
+ * prompt tokens/s in 512-token steps). See README.md ("Shared compute") for the sources.
+ */
+export const DEFAULT_STEP_MS = 6.857;
+export const DEFAULT_DECODE_TOKEN_MS = 1.143;
+export const DEFAULT_PREFILL_TOKEN_MS = 0.25;
+
 export const DEFAULT_COST_MODEL: CostModel = {
-	parallel: 4,
+	parallel: 1,
 	embeddingParallel: 1,
 	maxQueue: 512,
-	prefillTokensPerSec: 2000,
-	decodeTokensPerSec: 60,
+	queueRule: 'modern',
+	prefillTokensPerSec: 1000 / DEFAULT_PREFILL_TOKEN_MS,
+	decodeTokensPerSec: 1000 / (DEFAULT_STEP_MS + DEFAULT_DECODE_TOKEN_MS),
+	stepMs: DEFAULT_STEP_MS,
+	decodeTokenMs: DEFAULT_DECODE_TOKEN_MS,
+	prefillTokenMs: DEFAULT_PREFILL_TOKEN_MS,
+	numBatch: 512,
+	vramGiB: 80,
+	systemMemoryGiB: 64,
+	unloadDelayMs: 250,
 	loadMs: 300,
 	defaultKeepAlive: '5m',
 	maxLoadedModels: 3,
@@ -37,7 +57,8 @@ export const DEFAULT_COST_MODEL: CostModel = {
 	timeScale: 1,
 	replyTokensMin: 20,
 	replyTokensMax: 80,
-	version: '0.12.11',
+	version: '0.32.15',
+	embedBaseline: 0.3,
 	apiKey: undefined,
 	models: DEFAULT_MODELS,
 };
@@ -49,11 +70,13 @@ export const DEFAULT_FAULTS: SimFaults = {
 	firstTokenDelayMs: 0,
 	failNext: 0,
 	seed: 1,
+	crashRate: 0,
+	crashNext: 0,
+	crashAfterTokens: 3,
+	loadFailNext: 0,
 };
 
 const LAST_REQUESTS = 50;
-/** minimum spacing of stream timers; tokens due in between are written together */
-const MIN_TICK_MS = 4;
 /** a dropped stream is cut this long after its last chunk was flushed */
 const DROP_DELAY_MS = 25;
 
@@ -91,6 +114,20 @@ interface ReplyPlan {
 	evalCount: number;
 }
 
+interface DeliverJob {
+	kind: 'chat' | 'generate';
+	modelName: string;
+	plan: ReplyPlan;
+	/** the whole prompt (what prompt_eval_count reports on current Ollama) */
+	promptTokens: number;
+	stream: boolean;
+	genContext?: { prompt: string; system: string };
+	/** the prompt's token ids, matched against the slots' KV caches */
+	promptIds: CacheContent;
+	/** what the slot's cache holds after the reply (prompt + reply) */
+	cacheAfter?: () => CacheContent;
+}
+
 interface Ctx {
 	req: IncomingMessage;
 	res: ServerResponse;
@@ -118,6 +155,10 @@ function emptyStats(): SimStats {
 		aborted: 0,
 		completed: 0,
 		loads: 0,
+		loadFailures: 0,
+		crashes: 0,
+		cachedPromptTokens: 0,
+		steps: 0,
 		reloads: 0,
 		unloads: 0,
 		promptTokens: 0,
@@ -151,6 +192,12 @@ function goSyntaxError(text: string, err: unknown): string {
 	}
 	const ch = text[Math.max(0, i)] ?? '';
 	return `invalid character '${ch}' looking for beginning of value`;
+}
+
+/** "0.30.1-rc2" -> [0, 30, 1]; undefined when it is not a version. */
+export function parseVersion(v: string): [number, number, number] | undefined {
+	const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
+	return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
 }
 
 function nowIso(): string {
@@ -235,6 +282,10 @@ export class SimServer implements SchedulerHost {
 					if (typeof v !== 'string') throw new Error('version must be a string');
 					next.version = v;
 					break;
+				case 'queueRule':
+					if (v !== 'modern' && v !== 'legacy') throw new Error('queueRule must be "modern" or "legacy"');
+					next.queueRule = v;
+					break;
 				case 'apiKey':
 					if (v !== null && typeof v !== 'string') throw new Error('apiKey must be a string');
 					next.apiKey = v === null || v === '' ? undefined : (v as string);
@@ -257,6 +308,18 @@ export class SimServer implements SchedulerHost {
 			}
 		}
 		for (const k of ['prefillTokensPerSec', 'decodeTokensPerSec'] as const) if (!(next[k] > 0)) throw new Error(`${k} must be > 0`);
+		if (next.embedBaseline >= 1) throw new Error('embedBaseline must be within [0, 1)');
+		// the rates and the step costs describe the same model: a rate sets its costs, explicit costs win
+		if (partial.decodeTokensPerSec !== undefined) {
+			const k = 1000 / next.decodeTokensPerSec / (this.options.stepMs + this.options.decodeTokenMs);
+			if (partial.stepMs === undefined) next.stepMs = this.options.stepMs * k;
+			if (partial.decodeTokenMs === undefined) next.decodeTokenMs = this.options.decodeTokenMs * k;
+		}
+		if (partial.prefillTokensPerSec !== undefined && partial.prefillTokenMs === undefined) next.prefillTokenMs = 1000 / next.prefillTokensPerSec;
+		if (!(next.stepMs + next.decodeTokenMs > 0)) throw new Error('stepMs + decodeTokenMs must be > 0');
+		if (!(next.prefillTokenMs > 0)) throw new Error('prefillTokenMs must be > 0');
+		next.decodeTokensPerSec = 1000 / (next.stepMs + next.decodeTokenMs);
+		next.prefillTokensPerSec = 1000 / next.prefillTokenMs;
 		this.options = next;
 		this.models = new Map(next.models.map((m) => resolveModel(m)).map((m) => [m.name, m]));
 	}
@@ -519,12 +582,19 @@ export class SimServer implements SchedulerHost {
 		return this.models.get(normalizeModelName(name));
 	}
 
-	private requireModelField(b: Json, struct: string): string {
+	/** The `model` field ('' when missing); a non-string is a JSON binding error (400). */
+	private modelField(b: Json, struct: string): string {
 		const m = b.model;
 		if (m !== undefined && m !== null && typeof m !== 'string') {
 			throw new HttpError(400, `json: cannot unmarshal ${goKind(m)} into Go struct field ${struct}.model of type string`);
 		}
-		if (!m || !String(m).trim()) throw new HttpError(400, 'model is required');
+		return typeof m === 'string' ? m.trim() && m : '';
+	}
+
+	/** ChatHandler and the legacy EmbeddingsHandler answer a missing model with 400 "model is required". */
+	private requireModelField(b: Json, struct: string): string {
+		const m = this.modelField(b, struct);
+		if (!m) throw new HttpError(400, 'model is required');
 		return m;
 	}
 
@@ -532,8 +602,14 @@ export class SimServer implements SchedulerHost {
 		this.stats.requestsByModel[m.name] = (this.stats.requestsByModel[m.name] ?? 0) + 1;
 	}
 
+	/** api.Duration UnmarshalJSON: the error is the JSON binding error, 400 with its text. */
 	private parseKeepAlive(v: unknown): number | undefined {
 		if (v === undefined || v === null) return undefined;
+		if (typeof v !== 'number' && typeof v !== 'string') {
+			// reflect.TypeOf of what encoding/json decoded into `any`
+			const goType = typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? '[]interface {}' : 'map[string]interface {}';
+			throw new HttpError(400, `Unsupported type: '${goType}'`);
+		}
 		try {
 			return keepAliveMs(v);
 		} catch (e) {
@@ -583,23 +659,50 @@ export class SimServer implements SchedulerHost {
 		return false;
 	}
 
-	private async acquire(ctx: Ctx, model: ResolvedModel, ro: RunnerOpts, keepAlive: number | undefined, needSlot: boolean): Promise<{ grant: Grant; loadNs: number }> {
-		const grant = await this.scheduler.acquire(model, ro, keepAlive, needSlot, ctx.abort.signal);
-		try {
-			await raceAbort(grant.runner.readyPromise, ctx.abort.signal);
-		} catch (e) {
-			grant.release();
-			throw e;
-		}
-		return { grant, loadNs: Math.max(1, Number(process.hrtime.bigint() - grant.grantedAt)) };
+	/** sched.go getRunner; load_duration runs from the request's arrival until the runner is handed over. */
+	private async getRunner(ctx: Ctx, model: ResolvedModel, ro: RunnerOpts, keepAlive: number | undefined): Promise<{ handle: Handle; loadNs: number }> {
+		const handle = await this.scheduler.getRunner(model, ro, keepAlive, ctx.abort.signal);
+		return { handle, loadNs: Math.max(1, Number(handle.handedAt - ctx.start)) };
 	}
 
-	private speeds(model: ResolvedModel): { prefillMsPerToken: number; decodeMsPerToken: number } {
-		const s = this.options.timeScale;
-		return {
-			prefillMsPerToken: (1000 / (model.prefillTokensPerSec ?? this.options.prefillTokensPerSec)) * s,
-			decodeMsPerToken: (1000 / (model.decodeTokensPerSec ?? this.options.decodeTokensPerSec)) * s,
-		};
+	/** SchedulerHost: the step costs of `model` (per-model rates override the server's), time scale applied. */
+	stepCosts(model: ResolvedModel, numBatch: number): StepCosts {
+		const o = this.options;
+		let step = o.stepMs;
+		let dec = o.decodeTokenMs;
+		let pre = o.prefillTokenMs;
+		if (model.decodeTokensPerSec && model.decodeTokensPerSec > 0) {
+			const k = 1000 / model.decodeTokensPerSec / (step + dec);
+			step *= k;
+			dec *= k;
+		}
+		if (model.prefillTokensPerSec && model.prefillTokensPerSec > 0) pre = 1000 / model.prefillTokensPerSec;
+		const s = o.timeScale;
+		return { stepMs: step * s, decodeTokenMs: dec * s, prefillTokenMs: pre * s, numBatch: numBatch > 0 ? numBatch : o.numBatch };
+	}
+
+	/** SchedulerHost: consumes one loadFailNext fault. */
+	takeLoadFailure(): boolean {
+		if (this.faults.loadFailNext <= 0) return false;
+		this.faults.loadFailNext--;
+		return true;
+	}
+
+	/** Whether prompt_eval_count is only the part after the cached prefix (llama-server builds of 0.30.0). */
+	private countsUncachedOnly(): boolean {
+		const v = parseVersion(this.options.version);
+		return !!v && v[0] === 0 && v[1] === 30 && v[2] === 0;
+	}
+
+	/** Tokens after which this request's runner crashes (crashNext / crashRate), or undefined. */
+	private crashPoint(n: number): number | undefined {
+		const f = this.faults;
+		let crash = false;
+		if (f.crashNext > 0) {
+			f.crashNext--;
+			crash = true;
+		} else if (f.crashRate > 0 && this.faultRng() < f.crashRate) crash = true;
+		return crash ? Math.min(n, Math.max(0, Math.floor(f.crashAfterTokens))) : undefined;
 	}
 
 	private matchScript(model: ResolvedModel, text: string | undefined, lastAny: string | undefined): CompiledScript | undefined {
@@ -679,18 +782,24 @@ export class SimServer implements SchedulerHost {
 		const ro = this.runnerOpts(b.options);
 		if (this.applyFaults(ctx)) return;
 
-		const { grant, loadNs } = await this.acquire(ctx, model, ro, keepAlive, messages.length > 0);
+		const { handle, loadNs } = await this.getRunner(ctx, model, ro, keepAlive);
 		try {
 			if (messages.length === 0) {
 				return this.sendJson(ctx.res, 200, { model: name, created_at: nowIso(), message: { role: 'assistant', content: '' }, done: true, done_reason: 'load' });
 			}
 			this.validateFormat(b.format);
 			const numCtx = this.effectiveCtx(model, ro);
-			const promptTokens = this.chatPromptTokensTruncated(messages, tools, numCtx, b.truncate !== false, model.name);
+			const { count: promptTokens, kept } = this.chatPromptTokensTruncated(messages, tools, numCtx, b.truncate !== false, model.name);
 			const plan = this.planChat(model, b, messages, tools, promptTokens, numCtx);
-			await this.deliver(ctx, grant, loadNs, 'chat', name, plan, promptTokens, b.stream !== false);
+			const promptIds = chatPromptTokenIds(kept, tools, model.name).slice(0, promptTokens);
+			const cacheAfter = () => {
+				const reply: TokenizableMessage = { role: 'assistant', content: plan.content };
+				if (plan.toolCalls) reply.tool_calls = plan.toolCalls.map((t) => ({ function: { name: t.function.name, arguments: t.function.arguments } }));
+				return chatPromptTokenIds([...kept, reply], tools, model.name);
+			};
+			await this.deliver(ctx, handle, loadNs, { kind: 'chat', modelName: name, plan, promptTokens, stream: b.stream !== false, promptIds, cacheAfter });
 		} finally {
-			grant.release();
+			handle.release();
 		}
 	}
 
@@ -701,20 +810,28 @@ export class SimServer implements SchedulerHost {
 	}
 
 	/** Like Ollama's chatPrompt: drop the oldest non-system messages until the prompt fits num_ctx. */
-	private chatPromptTokensTruncated(messages: TokenizableMessage[], tools: unknown[], numCtx: number, truncate: boolean, modelName: string): number {
+	private chatPromptTokensTruncated(
+		messages: TokenizableMessage[],
+		tools: unknown[],
+		numCtx: number,
+		truncate: boolean,
+		modelName: string,
+	): { count: number; kept: TokenizableMessage[] } {
 		const chatPromptTokens = (m: TokenizableMessage[], t: unknown[]) => countChatPrompt(m, t, modelName); // real tokenizer for llama3*/qwen2*/qwen3*
 		const full = chatPromptTokens(messages, tools);
-		if (full <= numCtx) return full;
+		if (full <= numCtx) return { count: full, kept: messages };
 		if (!truncate) throw new HttpError(400, 'the input length exceeds the context length');
-		let best = chatPromptTokens([...messages.slice(0, -1).filter((m) => m.role === 'system'), messages[messages.length - 1]], tools);
+		let kept = [...messages.slice(0, -1).filter((m) => m.role === 'system'), messages[messages.length - 1]];
+		let best = chatPromptTokens(kept, tools);
 		for (let i = messages.length - 2; i >= 0; i--) {
-			const kept = [...messages.slice(0, i).filter((m) => m.role === 'system'), ...messages.slice(i)];
-			const n = chatPromptTokens(kept, tools);
+			const candidate = [...messages.slice(0, i).filter((m) => m.role === 'system'), ...messages.slice(i)];
+			const n = chatPromptTokens(candidate, tools);
 			if (n > numCtx) break;
 			best = n;
+			kept = candidate;
 		}
 		// the runner truncates what still does not fit
-		return Math.min(best, numCtx);
+		return { count: Math.min(best, numCtx), kept };
 	}
 
 	private replyRng(model: ResolvedModel, kind: string, b: Json, extra: Json): Rng {
@@ -790,7 +907,9 @@ export class SimServer implements SchedulerHost {
 
 	private async generate(ctx: Ctx): Promise<void> {
 		const b = ctx.body as Json;
-		const name = this.requireModelField(b, 'GenerateRequest');
+		// routes.go GenerateHandler: an unparsable (e.g. empty) model name is "not found" here
+		const name = this.modelField(b, 'GenerateRequest');
+		if (!name) throw new HttpError(404, `model '' not found`);
 		for (const f of ['prompt', 'system', 'suffix', 'template'] as const) {
 			if (b[f] !== undefined && b[f] !== null && typeof b[f] !== 'string') {
 				throw new HttpError(400, `json: cannot unmarshal ${goKind(b[f])} into Go struct field GenerateRequest.${f} of type string`);
@@ -814,7 +933,7 @@ export class SimServer implements SchedulerHost {
 		const ro = this.runnerOpts(b.options);
 		if (this.applyFaults(ctx)) return;
 
-		const { grant, loadNs } = await this.acquire(ctx, model, ro, keepAlive, prompt !== '');
+		const { handle, loadNs } = await this.getRunner(ctx, model, ro, keepAlive);
 		try {
 			if (prompt === '') {
 				return this.sendJson(ctx.res, 200, { model: name, created_at: nowIso(), response: '', done: true, done_reason: 'load' });
@@ -838,127 +957,195 @@ export class SimServer implements SchedulerHost {
 				const text = hasFormat ? this.formatted(rng, b.format) : generateProse(rng, this.options.replyTokensMin, this.options.replyTokensMax);
 				plan = this.limitText(text, options, promptTokens, numCtx, b.shift !== false);
 			}
-			await this.deliver(ctx, grant, loadNs, 'generate', name, plan, promptTokens, b.stream !== false, raw ? undefined : { prompt, system });
+			const msgs: TokenizableMessage[] = system ? [{ role: 'system', content: system }] : [];
+			msgs.push({ role: 'user', content: prompt });
+			const promptIds = raw ? simTokenIds(prompt) : chatPromptTokenIds(msgs);
+			const cacheAfter = () => (raw ? simTokenIds(prompt + plan.content) : chatPromptTokenIds([...msgs, { role: 'assistant', content: plan.content }]));
+			await this.deliver(ctx, handle, loadNs, {
+				kind: 'generate',
+				modelName: name,
+				plan,
+				promptTokens,
+				stream: b.stream !== false,
+				genContext: raw ? undefined : { prompt, system },
+				promptIds,
+				cacheAfter,
+			});
 		} finally {
-			grant.release();
+			handle.release();
 		}
 	}
 
 	// ---------------- streaming / timing ----------------
 
-	private async deliver(
-		ctx: Ctx,
-		grant: Grant,
-		loadNs: number,
-		kind: 'chat' | 'generate',
-		modelName: string,
-		plan: ReplyPlan,
-		promptTokens: number,
-		stream: boolean,
-		genContext?: { prompt: string; system: string },
-	): Promise<void> {
+	/**
+	 * Runs one chat/generate sequence on a slot of the runner and writes the reply: waits for a slot
+	 * (LoadCacheSlot picks the one with the longest cached prefix), prefills the uncached part and
+	 * decodes in the model's shared batch (compute.ts), streams NDJSON or answers once.
+	 */
+	private async deliver(ctx: Ctx, handle: Handle, loadNs: number, job: DeliverJob): Promise<void> {
 		const { res } = ctx;
 		const signal = ctx.abort.signal;
-		const model = grant.runner.model;
-		const { prefillMsPerToken, decodeMsPerToken } = this.speeds(model);
-		const prefillMs = promptTokens * prefillMsPerToken;
-		const firstDelay = this.faults.firstTokenDelayMs;
-		const pieces = plan.toolCalls ? [] : simTokenize(plan.content);
-		const n = plan.evalCount;
-		const tPrefill = process.hrtime.bigint();
-		await this.timers.sleep(prefillMs, signal);
-		const prefillNs = prefillMs > 0 ? prefillMs * 1e6 : Math.max(1, nsSince(tPrefill));
-		this.stats.promptTokens += promptTokens;
-		await this.timers.sleep(firstDelay, signal);
-
-		const chunk = (content: string, toolCalls?: ToolCallOut[]): Json =>
-			kind === 'chat'
-				? { model: modelName, created_at: nowIso(), message: toolCalls ? { role: 'assistant', content, tool_calls: toolCalls } : { role: 'assistant', content }, done: false }
-				: { model: modelName, created_at: nowIso(), response: content, done: false };
-		const tDecode = process.hrtime.bigint();
-		const finalObj = (fullContent: string): Json => {
-			const evalNs = n * decodeMsPerToken > 0 ? n * decodeMsPerToken * 1e6 : Math.max(1, nsSince(tDecode));
-			const queueAndLoadNs = Number(grant.grantedAt - ctx.start) + loadNs;
-			const total = Math.max(nsSince(ctx.start), queueAndLoadNs + prefillNs + firstDelay * 1e6 + evalNs);
-			const m = metrics({
-				total_duration: total,
-				load_duration: loadNs,
-				prompt_eval_count: promptTokens,
-				prompt_eval_duration: prefillNs,
-				eval_count: n,
-				eval_duration: evalNs,
-			});
-			if (kind === 'chat') {
-				const message: Json = { role: 'assistant', content: fullContent };
-				if (!stream && plan.toolCalls) message.tool_calls = plan.toolCalls;
-				return { model: modelName, created_at: nowIso(), message, done: true, done_reason: plan.doneReason, ...m };
-			}
-			const out: Json = { model: modelName, created_at: nowIso(), response: fullContent, done: true, done_reason: plan.doneReason };
-			if (genContext) out.context = this.contextIds(genContext, plan.content, promptTokens);
-			return { ...out, ...m };
-		};
-
-		if (!stream) {
-			await this.timers.sleep(n * decodeMsPerToken, signal);
-			this.stats.evalTokens += n;
-			this.stats.completed++;
-			return this.sendJson(res, 200, finalObj(plan.content));
-		}
-
-		// NDJSON stream; headers go out with the first chunk, like gin's c.Stream
-		const drop = this.faults.dropMidStreamRate > 0 && this.faultRng() < this.faults.dropMidStreamRate;
-		const dropAfter = drop ? 1 + Math.floor(this.faultRng() * 3) : Infinity;
-		let written = 0;
+		const runner = handle.runner;
+		const { kind, modelName, plan, promptTokens, stream } = job;
+		const slot: Slot = await handle.acquireSlot(signal, job.promptIds);
+		let content: CacheContent | undefined;
+		let seq: Sequence | undefined;
 		let headersOut = false;
-		const write = async (lines: string): Promise<boolean> => {
-			if (res.destroyed) throw new AbortedError();
-			if (!headersOut) {
-				this.countStatus(200);
-				res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
-				headersOut = true;
+		try {
+			if (runner.crashed) throw new SchedError(ERR_RUNNER_STOPPED);
+			const cached = Math.max(0, Math.min(slot.cachedTokens, promptTokens - 1));
+			const fresh = promptTokens - cached;
+			this.stats.cachedPromptTokens += cached;
+			const reportedPrompt = this.countsUncachedOnly() ? fresh : promptTokens;
+			const pieces = plan.toolCalls ? [] : simTokenize(plan.content);
+			const n = plan.evalCount;
+			const crashAt = this.crashPoint(n);
+			const firstDelay = this.faults.firstTokenDelayMs;
+			const timed = this.options.timeScale > 0;
+			const tPrefill = process.hrtime.bigint();
+			let tDecode = tPrefill;
+			if (timed) {
+				seq = new Sequence(fresh, n);
+				runner.engine.add(seq);
 			}
-			if (written >= dropAfter) {
-				// let the chunks reach the client, then cut the connection mid-stream
-				await new Promise<void>((resolve) => res.write(lines, () => resolve()));
-				await this.timers.sleep(DROP_DELAY_MS, signal);
-				this.stats.droppedStreams++;
-				this.dropped.add(res);
-				res.socket?.destroy();
-				return false;
+			const emitted = () => (seq ? seq.emitted : n);
+			const isDone = () => (seq ? seq.done : true);
+			const waitProgress = async () => {
+				if (!seq) return;
+				await seq.changed(signal);
+			};
+			const checkCrash = () => {
+				if (crashAt !== undefined && emitted() >= crashAt) {
+					this.scheduler.crash(runner);
+					throw new SchedError(ERR_RUNNER_STOPPED);
+				}
+				if (seq?.error) throw seq.error;
+			};
+			// prefill, then the (unscaled) first-token delay fault
+			while (seq && seq.prefillDoneAt === undefined && !seq.done) {
+				checkCrash();
+				await waitProgress();
 			}
-			if (!res.write(lines)) await raceAbort(once(res, 'drain').then(() => undefined), signal);
-			return true;
-		};
+			if (!seq) tDecode = process.hrtime.bigint();
+			this.stats.promptTokens += fresh;
+			await this.timers.sleep(firstDelay, signal);
 
-		if (plan.toolCalls) {
-			await this.timers.sleep(n * decodeMsPerToken, signal);
-			written++;
-			this.stats.evalTokens += n;
-			if (!(await write(JSON.stringify(chunk('', plan.toolCalls)) + '\n'))) return;
-		} else {
-			const t0 = performance.now();
-			let i = 0;
-			while (i < pieces.length) {
-				const elapsed = performance.now() - t0;
-				const due = decodeMsPerToken > 0 ? Math.min(pieces.length, Math.floor(elapsed / decodeMsPerToken)) : pieces.length;
-				if (due <= i) {
-					await this.timers.sleep(Math.max((i + 1) * decodeMsPerToken - elapsed, MIN_TICK_MS), signal);
-					continue;
+			const metricsOf = (): Json => {
+				const prefillNs = seq?.prefillDoneAt !== undefined && seq.startedAt !== undefined ? (seq.prefillDoneAt - seq.startedAt) * 1e6 : Number(tDecode - tPrefill);
+				const evalNs = seq?.prefillDoneAt !== undefined && seq.lastTokenAt !== undefined ? (seq.lastTokenAt - seq.prefillDoneAt) * 1e6 : nsSince(tDecode);
+				const p = Math.max(1, prefillNs);
+				const e = Math.max(1, evalNs);
+				return metrics({
+					total_duration: Math.max(nsSince(ctx.start), loadNs + p + e + firstDelay * 1e6),
+					load_duration: loadNs,
+					prompt_eval_count: reportedPrompt,
+					prompt_eval_duration: p,
+					eval_count: n,
+					eval_duration: e,
+				});
+			};
+			const chunk = (text: string, toolCalls?: ToolCallOut[]): Json =>
+				kind === 'chat'
+					? { model: modelName, created_at: nowIso(), message: toolCalls ? { role: 'assistant', content: text, tool_calls: toolCalls } : { role: 'assistant', content: text }, done: false }
+					: { model: modelName, created_at: nowIso(), response: text, done: false };
+			const finalObj = (fullContent: string): Json => {
+				if (kind === 'chat') {
+					const message: Json = { role: 'assistant', content: fullContent };
+					if (!stream && plan.toolCalls) message.tool_calls = plan.toolCalls;
+					return { model: modelName, created_at: nowIso(), message, done: true, done_reason: plan.doneReason, ...metricsOf() };
 				}
-				let buf = '';
-				let count = 0;
-				while (i < due && written < dropAfter) {
-					buf += JSON.stringify(chunk(pieces[i])) + '\n';
-					i++;
-					written++;
-					count++;
+				const out: Json = { model: modelName, created_at: nowIso(), response: fullContent, done: true, done_reason: plan.doneReason };
+				if (job.genContext) out.context = this.contextIds(job.genContext, plan.content, promptTokens);
+				return { ...out, ...metricsOf() };
+			};
+
+			if (!stream) {
+				while (!isDone()) {
+					checkCrash();
+					await waitProgress();
 				}
-				this.stats.evalTokens += count;
-				if (!(await write(buf))) return;
+				checkCrash();
+				this.stats.evalTokens += n;
+				this.stats.completed++;
+				content = job.cacheAfter?.();
+				return this.sendJson(res, 200, finalObj(plan.content));
 			}
+
+			// NDJSON stream; headers go out with the first chunk, like gin's c.Stream
+			const drop = this.faults.dropMidStreamRate > 0 && this.faultRng() < this.faults.dropMidStreamRate;
+			const dropAfter = drop ? 1 + Math.floor(this.faultRng() * 3) : Infinity;
+			let written = 0;
+			const write = async (lines: string): Promise<boolean> => {
+				if (res.destroyed) throw new AbortedError();
+				if (!headersOut) {
+					this.countStatus(200);
+					res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+					headersOut = true;
+				}
+				if (written >= dropAfter) {
+					// let the chunks reach the client, then cut the connection mid-stream
+					await new Promise<void>((resolve) => res.write(lines, () => resolve()));
+					await this.timers.sleep(DROP_DELAY_MS, signal);
+					this.stats.droppedStreams++;
+					this.dropped.add(res);
+					res.socket?.destroy();
+					return false;
+				}
+				if (!res.write(lines)) await raceAbort(once(res, 'drain').then(() => undefined), signal);
+				return true;
+			};
+
+			if (plan.toolCalls) {
+				while (!isDone()) {
+					checkCrash();
+					await waitProgress();
+				}
+				checkCrash();
+				written++;
+				this.stats.evalTokens += n;
+				if (!(await write(JSON.stringify(chunk('', plan.toolCalls)) + '\n'))) return;
+			} else {
+				let i = 0;
+				for (;;) {
+					const due = Math.min(pieces.length, crashAt ?? Infinity, emitted());
+					if (due > i) {
+						let buf = '';
+						let count = 0;
+						while (i < due && written < dropAfter) {
+							buf += JSON.stringify(chunk(pieces[i])) + '\n';
+							i++;
+							written++;
+							count++;
+						}
+						this.stats.evalTokens += count;
+						if (!(await write(buf))) return;
+						continue;
+					}
+					checkCrash();
+					if (isDone() || i >= pieces.length) break;
+					await waitProgress();
+				}
+				while (!isDone()) {
+					checkCrash();
+					await waitProgress();
+				}
+				checkCrash();
+			}
+			this.stats.completed++;
+			content = job.cacheAfter?.();
+			res.end(JSON.stringify(finalObj('')) + '\n');
+		} catch (e) {
+			// streamResponse: an error after the stream started is one {"error"} line inside the 200 stream
+			if (e instanceof SchedError && headersOut && !res.destroyed) {
+				res.end(JSON.stringify({ error: e.message }) + '\n');
+				return;
+			}
+			throw e;
+		} finally {
+			if (seq && !seq.done) runner.engine.remove(seq);
+			slot.release(content);
 		}
-		this.stats.completed++;
-		res.end(JSON.stringify(finalObj('')) + '\n');
 	}
 
 	private contextIds(g: { prompt: string; system: string }, response: string, promptTokens: number): number[] {
@@ -971,9 +1158,36 @@ export class SimServer implements SchedulerHost {
 
 	// ---------------- /api/embed, /api/embeddings ----------------
 
+	/** One embedding input on the model's slot (Ollama's sem of 1 for embedding models): prefill only. */
+	private async embedOne(ctx: Ctx, handle: Handle, tokens: number): Promise<number> {
+		const slot = await handle.acquireSlot(ctx.abort.signal);
+		const t = process.hrtime.bigint();
+		try {
+			if (handle.runner.crashed) throw new SchedError(ERR_RUNNER_STOPPED);
+			if (this.options.timeScale > 0) {
+				const seq = new Sequence(tokens, 0);
+				handle.runner.engine.add(seq);
+				try {
+					await seq.finished(ctx.abort.signal);
+				} finally {
+					if (!seq.done) handle.runner.engine.remove(seq);
+				}
+				this.stats.promptTokens += tokens;
+				return seq.prefillDoneAt !== undefined && seq.startedAt !== undefined ? (seq.prefillDoneAt - seq.startedAt) * 1e6 : nsSince(t);
+			}
+			this.stats.promptTokens += tokens;
+			return Math.max(1, nsSince(t));
+		} finally {
+			slot.release();
+		}
+	}
+
 	private async embedHandler(ctx: Ctx): Promise<void> {
 		const b = ctx.body as Json;
 		const truncate = b.truncate !== false;
+		// routes.go EmbedHandler: an unparsable (e.g. empty) model name is "not found" here
+		const name = this.modelField(b, 'EmbedRequest');
+		if (!name) throw new HttpError(404, `model '' not found`);
 		let inputs: string[] = [];
 		const inp = b.input;
 		if (typeof inp === 'string') {
@@ -984,7 +1198,6 @@ export class SimServer implements SchedulerHost {
 				inputs.push(v);
 			}
 		} else if (inp !== undefined && inp !== null) throw new HttpError(400, 'invalid input type');
-		const name = this.requireModelField(b, 'EmbedRequest');
 		const model = this.findModel(name);
 		if (!model) throw new HttpError(404, `model '${name}' not found`);
 		this.countModel(model);
@@ -993,43 +1206,41 @@ export class SimServer implements SchedulerHost {
 		const ro = this.runnerOpts(b.options);
 		if (this.applyFaults(ctx)) return;
 
-		const { grant, loadNs } = await this.acquire(ctx, model, ro, keepAlive, inputs.length > 0);
+		const { handle, loadNs } = await this.getRunner(ctx, model, ro, keepAlive);
 		try {
 			if (inputs.length === 0) return this.sendJson(ctx.res, 200, { model: name, embeddings: [] });
 			const ctxLen = this.effectiveCtx(model, ro);
-			let count = 0;
 			const texts = inputs.map((s) => {
 				const tokens = embedInputTokens(s);
-				if (tokens <= ctxLen) {
-					count += tokens;
-					return s;
-				}
-				if (!truncate) throw new HttpError(400, 'input exceeds maximum context length');
-				const keep = ctxLen - 2;
+				if (tokens <= ctxLen) return { text: s, tokens };
+				if (!truncate) throw new HttpError(400, 'the input length exceeds the context length');
+				// keep the context length minus the special tokens the model adds
+				const keep = ctxLen - EMBED_SPECIAL_TOKENS;
 				if (keep <= 0) throw new HttpError(400, 'input after truncation exceeds maximum context length');
-				count += ctxLen;
-				return simTokenize(s).slice(0, keep).join('');
+				return { text: simTokenize(s).slice(0, keep).join(''), tokens: ctxLen };
 			});
-			const { prefillMsPerToken } = this.speeds(model);
-			const prefillMs = count * prefillMsPerToken;
-			const t = process.hrtime.bigint();
-			await this.timers.sleep(prefillMs + this.faults.firstTokenDelayMs, ctx.abort.signal);
-			const prefillNs = prefillMs > 0 ? prefillMs * 1e6 : nsSince(t);
-			const embeddings = texts.map((s) => embed(model.name, s, model.embeddingLength, dimensions));
-			this.stats.promptTokens += count;
+			let count = 0;
+			let prefillNs = 0;
+			const embeddings: number[][] = [];
+			// one input at a time, each on the slot, so concurrent batches interleave input by input
+			for (const { text, tokens } of texts) {
+				prefillNs += await this.embedOne(ctx, handle, tokens);
+				count += tokens;
+				embeddings.push(embed(model.name, text, model.embeddingLength, dimensions, this.options.embedBaseline));
+			}
+			await this.timers.sleep(this.faults.firstTokenDelayMs, ctx.abort.signal);
 			this.stats.completed++;
-			const queueAndLoad = Number(grant.grantedAt - ctx.start) + loadNs;
 			this.sendJson(ctx.res, 200, {
 				model: name,
 				embeddings,
 				...metrics({
-					total_duration: Math.max(nsSince(ctx.start), queueAndLoad + prefillNs + this.faults.firstTokenDelayMs * 1e6),
+					total_duration: Math.max(nsSince(ctx.start), loadNs + prefillNs + this.faults.firstTokenDelayMs * 1e6),
 					load_duration: loadNs,
 					prompt_eval_count: count,
 				}),
 			});
 		} finally {
-			grant.release();
+			handle.release();
 		}
 	}
 
@@ -1047,18 +1258,18 @@ export class SimServer implements SchedulerHost {
 		const ro = this.runnerOpts(b.options);
 		const prompt = (b.prompt as string | undefined) ?? '';
 		if (this.applyFaults(ctx)) return;
-		const { grant } = await this.acquire(ctx, model, ro, keepAlive, prompt !== '');
+		const { handle } = await this.getRunner(ctx, model, ro, keepAlive);
 		try {
 			if (!prompt) return this.sendJson(ctx.res, 200, { embedding: [] });
 			const ctxLen = this.effectiveCtx(model, ro);
 			const tokens = Math.min(embedInputTokens(prompt), ctxLen);
-			const text = embedInputTokens(prompt) > ctxLen ? simTokenize(prompt).slice(0, Math.max(1, ctxLen - 2)).join('') : prompt;
-			await this.timers.sleep(tokens * this.speeds(model).prefillMsPerToken + this.faults.firstTokenDelayMs, ctx.abort.signal);
-			this.stats.promptTokens += tokens;
+			const text = embedInputTokens(prompt) > ctxLen ? simTokenize(prompt).slice(0, Math.max(1, ctxLen - EMBED_SPECIAL_TOKENS)).join('') : prompt;
+			await this.embedOne(ctx, handle, tokens);
+			await this.timers.sleep(this.faults.firstTokenDelayMs, ctx.abort.signal);
 			this.stats.completed++;
-			this.sendJson(ctx.res, 200, { embedding: rawEmbedding(model.name, text, model.embeddingLength) });
+			this.sendJson(ctx.res, 200, { embedding: rawEmbedding(model.name, text, model.embeddingLength, this.options.embedBaseline) });
 		} finally {
-			grant.release();
+			handle.release();
 		}
 	}
 
@@ -1073,6 +1284,7 @@ export class SimServer implements SchedulerHost {
 		this.sendJson(ctx.res, 200, showResponse(model));
 	}
 
+	/** routes.go PsHandler: size / size_vram of the runner (weights + KV cache), sorted by expires_at, latest first. */
 	private ps(): Json[] {
 		const rows = [...this.scheduler.runners.values()].map((r) => {
 			const exp = this.scheduler.expiresAtOf(r);
@@ -1081,16 +1293,17 @@ export class SimServer implements SchedulerHost {
 				row: {
 					name: r.model.name,
 					model: r.model.name,
-					size: r.model.size,
+					size: r.sizeBytes,
 					digest: r.model.digest,
 					details: detailsOf(r.model),
 					expires_at: new Date(exp).toISOString(),
-					size_vram: r.model.size,
+					size_vram: r.vramBytes,
 					context_length: Math.min(r.opts.numCtx, r.model.contextLength),
 				},
 			};
 		});
-		rows.sort((a, b) => b.sortKey - a.sortKey);
+		// slices.SortStableFunc by ExpiresAt.Unix(), descending (whole seconds, stable)
+		rows.sort((a, b) => Math.floor(b.sortKey / 1000) - Math.floor(a.sortKey / 1000));
 		return rows.map((r) => r.row);
 	}
 }

@@ -2,16 +2,45 @@ import type { SimModelSpec } from './models';
 
 /** Cost model and server settings; every field can be changed live with `setOptions`. */
 export interface CostModel {
-	/** OLLAMA_NUM_PARALLEL: slots per loaded chat model (default 4) */
+	/** OLLAMA_NUM_PARALLEL: slots per loaded chat model (default 1, as Ollama since v0.9.7) */
 	parallel: number;
 	/** slots per loaded embedding model; Ollama always loads embedding models with 1 (default 1) */
 	embeddingParallel: number;
-	/** OLLAMA_MAX_QUEUE: pending (waiting) requests beyond this get HTTP 503 (default 512) */
+	/**
+	 * OLLAMA_MAX_QUEUE (default 512). With queueRule "modern" only requests that need a load or a
+	 * reload count (they wait in sched.go's pending channel); with "legacy" every waiting request counts.
+	 */
 	maxQueue: number;
-	/** prompt processing speed (default 2000 tokens/s) */
+	/**
+	 * "modern" (Ollama >= 0.11.5, default): a request for a loaded model with compatible runner options
+	 * goes straight to the runner and waits there for a slot without limit. "legacy": every waiting
+	 * request counts against maxQueue (older servers / the previous simulator).
+	 */
+	queueRule: 'modern' | 'legacy';
+	/**
+	 * Prompt tokens per second of one model, i.e. 1000 / prefillTokenMs (default 4000). Setting it sets
+	 * prefillTokenMs.
+	 */
 	prefillTokensPerSec: number;
-	/** generation speed per request (default 60 tokens/s) */
+	/**
+	 * Decode speed of ONE stream alone: 1000 / (stepMs + decodeTokenMs) (default 125 tokens/s).
+	 * Setting it scales stepMs and decodeTokenMs together (their ratio stays).
+	 */
 	decodeTokensPerSec: number;
+	/** fixed cost of one forward step of a model's batch, in ms (default 6.86) */
+	stepMs: number;
+	/** cost of each decoding sequence's token in a step, in ms (default 1.14) */
+	decodeTokenMs: number;
+	/** cost of each prompt (prefill) token in a step, in ms (default 0.25) */
+	prefillTokenMs: number;
+	/** num_batch when a request sets none: prompt tokens + decode tokens per step (default 512) */
+	numBatch: number;
+	/** VRAM of the simulated GPU in GiB (default 80, an H100/A100 80 GB) */
+	vramGiB: number;
+	/** system RAM a model that does not fit in VRAM alone may spill into, in GiB (default 64; 0 = none) */
+	systemMemoryGiB: number;
+	/** time after an unload before its memory counts as free (sched.go waitForVRAMRecovery), ms, scaled (default 250) */
+	unloadDelayMs: number;
 	/** cold-load time of a model (default 300 ms) */
 	loadMs: number;
 	/** OLLAMA_KEEP_ALIVE: Go duration string or seconds; negative = forever (default "5m") */
@@ -25,8 +54,14 @@ export interface CostModel {
 	/** length range of generated prose replies in simulator tokens (default 20..80; num_predict still caps) */
 	replyTokensMin: number;
 	replyTokensMax: number;
-	/** reported by GET /api/version (default "0.12.11") */
+	/**
+	 * reported by GET /api/version (default "0.32.15"). Also selects what prompt_eval_count reports:
+	 * the whole prompt, except on 0.30.0 (llama-server before "include cached prompt tokens",
+	 * v0.30.1), where it is only the part after the cached prefix.
+	 */
 	version: string;
+	/** similarity of two unrelated texts' embeddings (cosine, default 0.3; 0 = none) */
+	embedBaseline: number;
 	/** when set, requests without `Authorization: Bearer <apiKey>` get 401 (control endpoints /_sim/* are exempt) */
 	apiKey?: string;
 	/** the model catalogue (default DEFAULT_MODELS) */
@@ -46,6 +81,18 @@ export interface SimFaults {
 	failNext: number;
 	/** seed of the fault RNG (setting it re-seeds) */
 	seed: number;
+	/**
+	 * fraction of chat/generate requests whose runner crashes: 500 "model runner has unexpectedly
+	 * stopped, ..." (or an {"error"} line inside the 200 stream once tokens were sent); every request
+	 * on that runner fails the same way and the next request loads the model again (cold)
+	 */
+	crashRate: number;
+	/** the next N chat/generate requests crash their runner (decremented per request) */
+	crashNext: number;
+	/** a crash happens after this many generated tokens (default 3; 0 = before the first token) */
+	crashAfterTokens: number;
+	/** the next N model loads fail ("llama-server process has terminated: ...", HTTP 500) */
+	loadFailNext: number;
 }
 
 export interface ScriptToolCall {
@@ -109,6 +156,14 @@ export interface SimStats {
 	completed: number;
 	/** every model load, reloads included */
 	loads: number;
+	/** loads that failed (loadFailNext, or a model that does not fit) */
+	loadFailures: number;
+	/** runner crashes (crashRate / crashNext) */
+	crashes: number;
+	/** prompt tokens served from a slot's KV cache (not processed again) */
+	cachedPromptTokens: number;
+	/** forward steps computed (all models) */
+	steps: number;
 	/** loads caused by changed runner options (num_ctx, num_batch, num_gpu, num_thread, use_mmap, main_gpu) */
 	reloads: number;
 	unloads: number;
@@ -135,6 +190,16 @@ export interface LoadedModelInfo {
 	numCtx: number;
 	expiresAt: string;
 	draining: boolean;
+	/** slots of this runner (its OLLAMA_NUM_PARALLEL at load time) */
+	parallel: number;
+	/** requests handed this runner and waiting for a slot */
+	waiting: number;
+	/** bytes: weights + KV cache (num_ctx x parallel) */
+	size: number;
+	/** bytes of `size` in VRAM */
+	sizeVram: number;
+	/** cached prompt length per slot (tokens) */
+	cachedTokens: number[];
 }
 
 export interface Simulator {
