@@ -4,7 +4,8 @@
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { parseCliArgs } from './cli';
+import { FLAGS, parseCliArgs, usage } from './cli';
+import { DEFAULT_COST_MODEL, DEFAULT_FAULTS } from './index';
 
 const CLI = join(__dirname, 'cli.ts');
 const LINE = /^Ollama simulator listening on (http:\/\/127\.0\.0\.1:(\d+))$/;
@@ -53,6 +54,30 @@ test('flag parsing covers cost model, faults and scripts', () => {
 	expect(parseCliArgs(['--keep-alive', '-1']).defaultKeepAlive).toBe(-1);
 	expect(() => parseCliArgs(['--bogus', '1'])).toThrow(/unknown flag --bogus/);
 	expect(() => parseCliArgs(['--parallel', 'x'])).toThrow(/needs a number/);
+});
+
+test('every option of the cost model and every fault has a switch, and --help lists them all', () => {
+	const help = usage();
+	const keyed = parseCliArgs([
+		'--queue-rule', 'legacy', '--step-ms', '5', '--decode-token-ms', '2', '--prefill-token-ms', '0.5', '--num-batch', '256',
+		'--vram-gib', '24', '--system-memory-gib', '0', '--unload-delay-ms', '10', '--embed-baseline', '0.4', '--reply-tokens-min', '3',
+		'--reply-tokens-max', '4', '--models', '[{"name":"m:1b"}]', '--crash-rate', '0.5', '--crash-next', '2', '--crash-after-tokens', '0',
+		'--load-fail-next', '1',
+	]);
+	expect(keyed).toMatchObject({
+		queueRule: 'legacy', stepMs: 5, decodeTokenMs: 2, prefillTokenMs: 0.5, numBatch: 256, vramGiB: 24, systemMemoryGiB: 0,
+		unloadDelayMs: 10, embedBaseline: 0.4, replyTokensMin: 3, replyTokensMax: 4, models: [{ name: 'm:1b' }],
+		faults: { crashRate: 0.5, crashNext: 2, crashAfterTokens: 0, loadFailNext: 1 },
+	});
+	// every option and fault has a flag that --help names (apiKey aside, all are in DEFAULT_*)
+	for (const key of [...Object.keys(DEFAULT_COST_MODEL), 'apiKey', ...Object.keys(DEFAULT_FAULTS)]) {
+		const flag = FLAGS.find((f) => f.key === key);
+		expect({ key, flag: flag?.names[0] }).toEqual({ key, flag: expect.any(String) });
+		expect(help).toContain(`--${flag!.names[0]}`);
+	}
+	for (const name of ['--queue-rule', '--step-ms', '--decode-token-ms', '--prefill-token-ms', '--num-batch', '--vram-gib', '--system-memory-gib', '--unload-delay-ms', '--embed-baseline', '--crash-rate', '--crash-next', '--crash-after-tokens', '--load-fail-next', '--time-scale', '--version']) {
+		expect(help).toContain(name);
+	}
 });
 
 test('standalone process: one line, serves chat, exits 0 on SIGTERM', async () => {
