@@ -1,4 +1,4 @@
-import { OllamaError } from '../ollama/errors';
+import { OllamaHttpError } from '../ollama/errors';
 import type { EmbedRequest, EmbedResult } from '../ollama/types';
 import { newTrace, type Call, type Handler, type Stage } from '../pipeline';
 import { DynamicBatcher, resolveBatcherOptions, type BatcherOptions, type MemberOutcome } from './batcher';
@@ -12,8 +12,8 @@ function batchKey(request: EmbedRequest): string {
 	return JSON.stringify(rest);
 }
 
-/** A batch failure that may be caused by one member's input (not the backend): worth re-running members alone. */
-const memberSpecific = (error: unknown) => !(error instanceof OllamaError) || (!error.retryable && error.code !== 'ABORTED');
+/** A batch failure that one member's input may cause (HTTP 4xx such as "input exceeds the context length"): worth re-running members alone. */
+const memberSpecific = (error: unknown) => error instanceof OllamaHttpError && error.status >= 400 && error.status < 500;
 
 export interface EmbedCoalescerStage extends Stage {
 	/** Backend embed calls sent and texts they carried (after removing duplicates). */
@@ -25,7 +25,7 @@ export interface EmbedCoalescerStage extends Stage {
  * or execution in the process that shares the gateway — into one `/api/embed` array call per
  * model and request options. Identical texts are sent once (the Map keys on the text itself,
  * i.e. its content hash); each caller gets its own vectors back in its own order. When a
- * batch fails for a reason that may lie in one input (HTTP 400, a malformed reply), every
+ * batch fails for a reason that may lie in one input (an HTTP 4xx answer), every
  * member is re-run alone so one bad text never fails the others.
  */
 export function createEmbedCoalescerStage(options: BatcherOptions = {}): EmbedCoalescerStage {
