@@ -50,6 +50,7 @@ test('a burst on a cold model overflows the pending queue: 503 with Ollama\'s te
 	const s = await sim({ parallel: 4, maxQueue: 2, loadMs: 300, decodeTokensPerSec: 1000 });
 	const t0 = performance.now();
 	const first = chat(s, 'first', { options: { num_predict: 2 } });
+	await waitFor(() => s.loadedModels().length === 1, 3000, 'the load to start');
 	await sleep(100);
 	// the pending loop is waiting for the load: two fit in the pending queue, the rest are refused
 	const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => chat(s, `burst ${i}`, { options: { num_predict: 2 } })));
