@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 /**
  * In-process stand-ins for the n8n-nodes-base start nodes our example workflows use
- * (Manual Trigger, Webhook, No Op). The engine hands the run's input items to the start node;
+ * (Manual Trigger, Webhook, Schedule Trigger, No Op). The engine hands the run's input items to the start node;
  * these pass them on, which is what the real triggers' output looks like to the next node.
  * The real nodes run these same workflow files in `npm run test:e2e`.
  */
@@ -28,5 +28,6 @@ function passThroughNode(name: string, displayName: string, inputs: INodeTypeDes
 export const baseNodeStandIns: Record<string, INodeType> = {
 	'n8n-nodes-base.manualTrigger': passThroughNode('manualTrigger', 'Manual Trigger', []),
 	'n8n-nodes-base.webhook': passThroughNode('webhook', 'Webhook', []),
+	'n8n-nodes-base.scheduleTrigger': passThroughNode('scheduleTrigger', 'Schedule Trigger', []),
 	'n8n-nodes-base.noOp': passThroughNode('noOp', 'No Operation', ['main']),
 };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IDataObject, INodeType, INodeTypes, IVersionedNodeType, ICredentialType } from 'n8n-workflow';
+import type { IDataObject, INodeProperties, INodeType, INodeTypes, IVersionedNodeType, ICredentialType } from 'n8n-workflow';
 
 import { baseNodeStandIns } from './base-nodes';
 import { toolNodeStandIns } from './tool-nodes';
@@ -55,6 +55,33 @@ export class HarnessNodeTypes implements INodeTypes {
 	}
 }
 
+/**
+ * The "<node>Tool" variant n8n's loader derives from every `usableAsTool` node (convertNodeToAiTool):
+ * no inputs, one ai_tool output, the same execute. n8n-core then wraps it with createNodeAsTool.
+ */
+function toolVariants(nodes: Record<string, INodeType>): Record<string, INodeType> {
+	const variants: Record<string, INodeType> = {};
+	for (const [type, node] of Object.entries(nodes)) {
+		if (!node.description.usableAsTool) continue;
+		const toolProperties: INodeProperties[] = [
+			{ displayName: 'Tool Description', name: 'descriptionType', type: 'options', options: [{ name: 'Set Automatically', value: 'auto' }, { name: 'Set Manually', value: 'manual' }], default: 'auto' },
+			{ displayName: 'Description', name: 'toolDescription', type: 'string', default: node.description.description, displayOptions: { show: { descriptionType: ['manual'] } } },
+		];
+		const description = {
+			...node.description,
+			name: `${node.description.name}Tool`,
+			displayName: `${node.description.displayName} Tool`,
+			inputs: [],
+			outputs: ['ai_tool'],
+			properties: [...toolProperties, ...node.description.properties],
+		};
+		delete description.usableAsTool;
+		variants[`${type}Tool`] = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as INodeType, node, { description });
+	}
+	return variants;
+}
+
 export function harnessNodeTypes(): HarnessNodeTypes {
-	return new HarnessNodeTypes({ ...baseNodeStandIns, ...toolNodeStandIns, ...loadPackageTypes().nodes });
+	const packageNodes = loadPackageTypes().nodes;
+	return new HarnessNodeTypes({ ...baseNodeStandIns, ...toolNodeStandIns, ...packageNodes, ...toolVariants(packageNodes) });
 }
