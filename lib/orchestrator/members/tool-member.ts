@@ -15,6 +15,8 @@ export function toolArguments(parameters: Record<string, unknown>, prompt: strin
 }
 
 interface AgentItemLike {
+	/** The Team Agent's answer (`output`, as n8n's AI Agent; `response` in older versions). */
+	output?: unknown;
 	response?: unknown;
 	usage?: { promptTokens?: number; completionTokens?: number };
 	backend?: string;
@@ -36,8 +38,9 @@ export function readToolOutput(text: string): MemberOutput {
 		return result;
 	}
 	const items = (Array.isArray(parsed) ? parsed : [parsed]) as AgentItemLike[];
-	if (!items.length || !items.every((i) => i && typeof i === 'object' && typeof i.response === 'string')) return result;
-	result.output = items.map((i) => i.response as string).join('\n\n');
+	const answer = (i: AgentItemLike) => (typeof i?.output === 'string' ? i.output : typeof i?.response === 'string' ? i.response : undefined);
+	if (!items.length || !items.every((i) => i && typeof i === 'object' && answer(i) !== undefined)) return result;
+	result.output = items.map((i) => answer(i)!).join('\n\n');
 	for (const item of items) {
 		result.tokens.promptTokens += item.usage?.promptTokens ?? 0;
 		result.tokens.completionTokens += item.usage?.completionTokens ?? 0;

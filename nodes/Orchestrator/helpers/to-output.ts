@@ -25,11 +25,11 @@ export function stepJson(step: StepTrace): IDataObject {
 	};
 }
 
-/** The item for one input: the answer first, then status, totals and the trace. */
+/** The item for one input: the answer first (`output`, as n8n's AI Agent), then status, totals and the trace. */
 export function resultJson(result: OrchestratorResult): IDataObject {
 	const { totals } = result;
 	return {
-		response: result.response,
+		output: result.response,
 		strategy: result.strategy,
 		status: result.status,
 		...(result.reason ? { reason: result.reason } : {}),
