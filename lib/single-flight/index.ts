@@ -1,6 +1,9 @@
-import { passThrough, type Stage } from '../pipeline';
+import { SingleFlightStage, type SingleFlightOptions } from './single-flight-stage';
 
-/** Collapses identical concurrent calls into one backend request. Pass-through for now. */
-export function createSingleFlightStage(): Stage {
-	return passThrough('single-flight');
+export { SingleFlightStage, type SingleFlightOptions, type SingleFlightStats } from './single-flight-stage';
+export type { RedisFlightOptions } from './redis-lock';
+
+/** Collapses identical concurrent calls into one backend request (in this process, and across processes through Redis). */
+export function createSingleFlightStage(options: SingleFlightOptions = {}): SingleFlightStage {
+	return new SingleFlightStage(options);
 }

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` hash alike; `undefined` fields are dropped as JSON does. */
+export function canonicalJson(value: unknown): string {
+	return JSON.stringify(value, (_key, v: unknown) => {
+		if (v && typeof v === 'object' && !Array.isArray(v)) {
+			const sorted: Record<string, unknown> = {};
+			for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+			return sorted;
+		}
+		return v;
+	});
+}
+
+export function sha256(text: string | Buffer): string {
+	return createHash('sha256').update(text).digest('hex');
+}
+
+/** A short, fixed-width hash for a key segment (never the text itself: keys carry no prompt or secret). */
+export function shortHash(text: string, length = 16): string {
+	return sha256(text).slice(0, length);
+}
+
+/** The cache scope of a cluster credential: a hash of its canonical values (different credentials never share entries). */
+export function credentialScope(config: unknown): string {
+	return shortHash(canonicalJson(config));
+}
