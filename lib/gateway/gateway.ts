@@ -1,6 +1,6 @@
 import { createEmbedCoalescerStage } from '../batching';
 import { createRouter, type BalancerRouter } from '../balancer';
-import { createCacheStage } from '../cache';
+import { createCacheStage, credentialScope, type CacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
 import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
 import { createRunnerOptionsStage } from '../runner-options';
@@ -19,6 +19,8 @@ export interface GatewayCallOptions extends CallOptions {
 	priority?: number;
 	/** Longest wait for a backend slot (ms) before QueueTimeoutError; overrides the cluster's setting. */
 	queueTimeoutMs?: number;
+	/** Caching (`hints.cache`, see lib/cache) and routing hints for this call. */
+	hints?: Call['hints'];
 }
 
 const DEFAULT_EMBED_BATCHING = { maxDelayMs: 2, targetSize: 64, limit: 512 };
@@ -43,6 +45,8 @@ export class Gateway {
 	private readonly scheduler: SchedulerStage;
 	/** Where calls go: strategies, capacity, health, failover (lib/balancer). */
 	readonly balancer: BalancerRouter;
+	/** The response cache (lib/cache): stats and invalidation for the nodes. */
+	readonly cache: CacheStage;
 	private inFlight = 0;
 	lastUsed = Date.now();
 
@@ -66,8 +70,8 @@ export class Gateway {
 		});
 		this.scheduler = createSchedulerStage(this.balancer, config.scheduler);
 		this.stages = [
-			createCacheStage(),
-			createSingleFlightStage(),
+			(this.cache = createCacheStage({ scope: credentialScope(config), backends: this.backends })),
+			createSingleFlightStage({ scope: this.cache.scope }),
 			...(config.embedBatching === false ? [] : [createEmbedCoalescerStage({ ...DEFAULT_EMBED_BATCHING, ...config.embedBatching })]),
 			this.scheduler,
 			createRunnerOptionsStage(),
@@ -102,13 +106,13 @@ export class Gateway {
 	}
 
 	async chat(request: ChatRequest, options: GatewayCallOptions = {}): Promise<GatewayChatResult> {
-		const { priority, queueTimeoutMs, ...callOptions } = options;
-		return await this.send<ChatResult>({ kind: 'chat', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs });
+		const { priority, queueTimeoutMs, hints, ...callOptions } = options;
+		return await this.send<ChatResult>({ kind: 'chat', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs, hints });
 	}
 
 	async embed(request: EmbedRequest, options: GatewayCallOptions = {}): Promise<GatewayEmbedResult> {
-		const { priority, queueTimeoutMs, ...callOptions } = options;
-		return await this.send<EmbedResult>({ kind: 'embed', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs });
+		const { priority, queueTimeoutMs, hints, ...callOptions } = options;
+		return await this.send<EmbedResult>({ kind: 'embed', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs, hints });
 	}
 
 	/**
