@@ -27,7 +27,7 @@ async function freePort(): Promise<number> {
  * A private redis-server on a free loopback port, with nothing persisted, so tests neither
  * depend on nor pollute a shared Redis. REDIS_URL, when set, is used instead.
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: { port?: number } = {}): Promise<TestRedis> {
 	if (process.env.REDIS_URL) {
 		const url = new URL(process.env.REDIS_URL);
 		return {
@@ -49,7 +49,8 @@ export async function startTestRedis(): Promise<TestRedis> {
 			'redis-server is not installed; the tests need it. Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`, or set REDIS_URL to a Redis they may use.',
 		);
 	}
-	const port = await freePort();
+	// a given port: restart a stopped server where its clients expect it (outage tests)
+	const port = options.port ?? (await freePort());
 	const dir = mkdtempSync(join(tmpdir(), 'agent-team-redis-'));
 	const child: ChildProcess = spawn(
 		'redis-server',
