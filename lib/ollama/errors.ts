@@ -19,6 +19,11 @@ export class OllamaError extends Error {
 	readonly backend: string;
 	/** Whether the same request may succeed on a retry or on another backend. */
 	readonly retryable: boolean;
+	/**
+	 * Set by the transport: the error came after the first streamed token, so the caller may
+	 * already have shown part of the reply (a retry elsewhere would repeat it).
+	 */
+	afterFirstToken = false;
 
 	constructor(code: OllamaErrorCode, backend: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
 		super(message, options);

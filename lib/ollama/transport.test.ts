@@ -152,6 +152,38 @@ describe('OllamaTransport against the simulator', () => {
 		expect(sim.stats.aborted).toBe(1);
 	});
 
+	it('marks an error after the first streamed token, so the router knows the caller already saw part of the reply', async () => {
+		sim.setOptions({ timeScale: 1, decodeTokensPerSec: 500 });
+		sim.setFaults({ crashNext: 1, crashAfterTokens: 3 });
+		const pieces: string[] = [];
+		const crashed = await transport().chat(chat('crash me'), { onChunk: (p) => pieces.push(p) }).catch((e: unknown) => e);
+		expect(pieces.length).toBeGreaterThan(0);
+		expect(crashed).toMatchObject({ afterFirstToken: true, retryable: true, backend: 'sim-a' });
+		expect((crashed as Error).message).toMatch(/unexpectedly stopped/);
+		sim.setFaults({ failNext: 1 });
+		const before = await transport().chat(chat('fail me')).catch((e: unknown) => e);
+		expect(before).toBeInstanceOf(OllamaHttpError);
+		expect(before).toMatchObject({ afterFirstToken: false, status: 500 });
+	});
+
+	it('keeps non-ASCII text whole across streamed chunks', async () => {
+		const reply = 'Grüße, 世界! 🎉 '.repeat(400);
+		sim.addScript({ match: /unicode/, reply });
+		const result = await transport().chat(chat('unicode please'));
+		expect(result.message.content).toBe(reply);
+	});
+
+	it('sends many calls over few sockets with the chat still streamed on the wire', async () => {
+		sim.setOptions({ timeScale: 1, decodeTokensPerSec: 2000 });
+		const t = transport({ connections: 2 });
+		const seen: number[] = [];
+		const results = await Promise.all(Array.from({ length: 8 }, (_, i) => t.chat(chat(`s${i}`), { onChunk: () => seen.push(i) })));
+		expect(results.every((r) => r.message.content.length > 0 && r.evalCount > 0)).toBe(true);
+		expect(new Set(seen).size).toBe(8);
+		expect((sim.stats.lastRequests.at(-1)!.body as { stream?: boolean }).stream).toBe(true);
+		expect(sim.stats.connections).toBeLessThanOrEqual(2);
+	});
+
 	it('embeds and lists models', async () => {
 		const t = transport();
 		const result = await t.embed({ model: 'nomic-embed-text', input: ['a cat', 'a dog'] });

@@ -31,6 +31,11 @@ export class Watchdog {
 
 	private readonly onExternalAbort = () => this.controller.abort(this.external?.reason);
 
+	/** Whether a chunk has arrived (the first token). */
+	get started(): boolean {
+		return this.gotFirstChunk;
+	}
+
 	get signal(): AbortSignal {
 		return this.controller.signal;
 	}
