@@ -4,6 +4,11 @@ import type { Call } from './stage';
 /** What became of one attempt of a call on a backend; the router learns from it. */
 export interface AttemptOutcome {
 	ok: boolean;
+	/**
+	 * The attempt's error: an `OllamaError` from the transport (`code`, `retryable`) whose
+	 * `afterFirstToken` is true when it came after the first streamed token, i.e. the caller may
+	 * already have shown part of the reply, so a failover would repeat it.
+	 */
 	error?: unknown;
 	/** From dispatch to the first streamed token (or the reply), when one arrived. */
 	firstTokenMs?: number;
