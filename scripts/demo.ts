@@ -65,7 +65,7 @@ async function main() {
 		for (const [i, item] of result.output(agent.name).entries()) {
 			const json = item.json as Record<string, any>;
 			console.log(`Q${i + 1}: ${QUESTIONS[i]}`);
-			console.log(`A${i + 1}: ${String(json.response).trim().slice(0, 400)}`);
+			console.log(`A${i + 1}: ${String(json.output).trim().slice(0, 400)}`);
 			console.log(
 				`    tokens ${json.usage.promptTokens} in / ${json.usage.completionTokens} out · latency ${Math.round(json.timings.totalMs)} ms ` +
 					`(queue ${Math.round(json.timings.queueMs)}, load ${Math.round(json.timings.loadMs)}, prefill ${Math.round(json.timings.promptEvalMs)}, decode ${Math.round(json.timings.evalMs)}) · backend ${json.backend}\n`,

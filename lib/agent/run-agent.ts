@@ -64,7 +64,8 @@ export interface AgentRunResult {
 	estimate: { estimatedTokens: number; modelTokens: number; errorPct: number };
 	context: {
 		numCtx: number;
-		estimatedPromptTokens: number;
+		/** The fitted request's size as the budget counted it (calibrated estimate, tool definitions excluded). */
+		fittedPromptTokens: number;
 		dropped: { turns: number; documents: number; chunks: number; tokens: number };
 		summarized?: { turns: number; tokensBefore: number; tokensAfter: number };
 		tokensSaved: number;
@@ -119,7 +120,8 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 			split: { history: input.context.historyShare, documents: 1 - input.context.historyShare },
 			strategy: input.context.strategy,
 			encoding: input.context.encoding,
-			calibrate: (estimated) => calibrator.calibrate({ model: input.model, estimated }),
+			model: input.model,
+			calibrate: (estimated) => calibrator.upperBound({ model: input.model, estimated }),
 			summarize: async (turns, targetTokens) => {
 				const transcript = turns.map((t) => `${t.role}: ${t.content}`).join('\n');
 				const reply = await chat(
@@ -163,6 +165,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	if (input.keepAlive !== undefined) request.keep_alive = input.keepAlive;
 	const rawEstimate = countChatTokens(fit.messages, {
 		encoding: input.context.encoding,
+		model: input.model,
 		tools: tools.length ? toOllamaTools(tools) : undefined,
 	});
 
@@ -180,7 +183,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		newMessages = [{ role: 'assistant', content: final.message.content }];
 	}
 	const mainCall = calls[firstCall];
-	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount);
+	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount, mainCall.promptEvalMs);
 
 	let response = final.message.content;
 	let data: unknown;
@@ -222,7 +225,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		estimate,
 		context: {
 			numCtx,
-			estimatedPromptTokens: fit.promptTokens,
+			fittedPromptTokens: fit.promptTokens,
 			dropped: fit.dropped,
 			summarized: fit.summarized,
 			tokensSaved: fit.tokensSaved,

@@ -13,7 +13,7 @@ const calculator: AgentTool = {
 };
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: 0 });
+	sim = await startSimulator({ parallel: 2, timeScale: 0 });
 	gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: 2 }] });
 });
 afterEach(() => {

@@ -31,9 +31,11 @@ function withRedis(wf: IWorkflowBase): IWorkflowBase {
 const basic = (parameters: INodeParameters = {}) => workflow('agent-basic.json', { prompt: '={{ $json.text }}', ...parameters });
 const lastChat = () => sim.stats.lastRequests.filter((r) => r.path === '/api/chat').at(-1)!.body as Record<string, any>;
 const json = (result: Awaited<ReturnType<typeof runWorkflow>>, index = 0) => result.output('Team Agent')[index].json as Record<string, any>;
+/** Items on the Team Agent's second output, "Run Summary". */
+const summaryItems = (result: Awaited<ReturnType<typeof runWorkflow>>) => result.run.data.resultData.runData['Team Agent'].at(-1)!.data!.main[1] ?? [];
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: 0 });
+	sim = await startSimulator({ parallel: 2, timeScale: 0 });
 	redis = await startTestRedis();
 });
 afterEach(async () => {
@@ -63,21 +65,37 @@ describe('Team Agent: tokens and metrics', () => {
 		expect(item.calls).toBe(1);
 	});
 
-	it('logs a run summary via logAiEvent and can add it as an item paired with every input', async () => {
+	it('logs a run summary via logAiEvent and can put it on the separate "Run Summary" output, paired with every input', async () => {
 		const result = await runWorkflow(basic({ options: { summaryItem: true } }), {
 			credentials: { ollamaClusterApi: ollama() },
 			input: [{ text: 'a' }, { text: 'b' }, { text: 'c' }],
 		});
+		// The answers alone on the main output: nothing there can be mistaken for an answer.
 		const items = result.output('Team Agent');
-		expect(items).toHaveLength(4);
-		const summary = (items[3].json as any).runSummary;
+		expect(items).toHaveLength(3);
+		expect(items.every((i) => typeof (i.json as any).output === 'string' && !('runSummary' in i.json))).toBe(true);
+		const summaryOutput = summaryItems(result);
+		expect(summaryOutput).toHaveLength(1);
+		const summary = (summaryOutput[0].json as any).runSummary;
 		expect(summary.calls).toBe(3);
 		expect(summary.errors).toBe(0);
-		expect(summary.promptTokens).toBe(sim.stats.promptTokens);
+		// prompt_eval_count counts the whole prompt, cached prefix included (Ollama ≥ 0.30.1).
+		expect(summary.promptTokens).toBe(sim.stats.promptTokens + sim.stats.cachedPromptTokens);
 		expect(summary.latencyMs.p50).toBeGreaterThan(0);
-		expect(items[3].pairedItem).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(summaryOutput[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		const event = result.aiEvents.find((e) => e.event === 'ai-llm-generated-output');
 		expect(JSON.parse((event!.payload as { msg: string }).msg).calls).toBe(3);
+	});
+
+	it('names the answer "output" (as n8n\'s AI Agent) and gives each token figure one name per meaning', async () => {
+		const result = await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'Name one GPU vendor.' }] });
+		const item = json(result);
+		expect(typeof item.output).toBe('string');
+		expect(item).not.toHaveProperty('response');
+		expect(item.usage).toEqual(expect.objectContaining({ estimatedPromptTokens: expect.any(Number), modelPromptTokens: expect.any(Number) }));
+		expect(item.context).toEqual(expect.objectContaining({ fittedPromptTokens: expect.any(Number) }));
+		expect(item.context).not.toHaveProperty('estimatedPromptTokens');
+		expect(summaryItems(result)).toEqual([]);
 	});
 });
 
@@ -203,7 +221,7 @@ describe('Team Agent: memory', () => {
 		const item = json(result);
 		expect(item.warnings).toEqual([expect.stringMatching(/The prompt needs ~\d+ tokens, more than Ollama's default context of 4096.*Set the Context Window/)]);
 		expect(lastChat().options.num_ctx).toBeUndefined();
-		expect(item.response).toBeTruthy();
+		expect(item.output).toBeTruthy();
 	});
 
 	it('fails clearly when the prompt alone cannot fit the context window', async () => {
@@ -220,7 +238,7 @@ describe('Team Agent: tools', () => {
 		const result = await runWorkflow(workflow('agent-tools.json', { sessionKey: '' }), { credentials: { ollamaClusterApi: ollama() } });
 		const item = json(result);
 		expect(item.toolCalls).toEqual([expect.objectContaining({ iteration: 1, tool: 'calculator', arguments: { input: '21 * 2' }, result: '42' })]);
-		expect(item.response).toContain('42');
+		expect(item.output).toContain('42');
 		expect(item.calls).toBe(2);
 		const tools = lastChat().tools;
 		expect(tools[0].function.name).toBe('calculator');
@@ -231,7 +249,8 @@ describe('Team Agent: tools', () => {
 	it('counts every model call of an item in the run summary', async () => {
 		sim.addScript({ match: 'calculator', toolCalls: [{ name: 'calculator', arguments: { input: '2 + 2' } }], times: 1 });
 		const result = await runWorkflow(workflow('agent-tools.json', { sessionKey: '', options: { summaryItem: true } }), { credentials: { ollamaClusterApi: ollama() } });
-		const [item, summary] = result.output('Team Agent').map((i) => i.json as Record<string, any>);
+		const item = json(result);
+		const summary = summaryItems(result)[0].json as Record<string, any>;
 		expect(item.calls).toBe(2);
 		expect(summary.runSummary.calls).toBe(2);
 		expect(summary.runSummary.promptTokens).toBe(item.usage.promptTokens);
@@ -260,7 +279,7 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 		expect(chunks.at(-1)!.type).toBe('end');
 		const pieces = chunks.filter((c) => c.type === 'item');
 		expect(pieces.length).toBeGreaterThan(3);
-		expect(pieces.map((c) => c.content).join('')).toBe(item.response);
+		expect(pieces.map((c) => c.content).join('')).toBe(item.output);
 		expect(pieces.every((c) => c.metadata.nodeName === 'Team Agent' && c.metadata.itemIndex === 0)).toBe(true);
 	});
 
@@ -274,7 +293,7 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 			mode: 'trigger',
 			onChunk: (chunk) => chunks.push(chunk),
 		});
-		expect(json(result).response).toBeTruthy();
+		expect(json(result).output).toBeTruthy();
 		expect(chunks).toEqual([]);
 	});
 

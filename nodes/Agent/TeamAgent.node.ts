@@ -38,7 +38,8 @@ export class TeamAgent implements INodeType {
 			NodeConnectionTypes.Main,
 			{ type: NodeConnectionTypes.AiTool, displayName: 'Tools', required: false },
 		],
-		outputs: [NodeConnectionTypes.Main],
+		// The run summary has its own output, so it cannot be taken for an answer downstream.
+		outputs: [NodeConnectionTypes.Main, { type: NodeConnectionTypes.Main, displayName: 'Run Summary' }],
 		credentials: [
 			{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' },
 			{ name: 'agentTeamRedisApi', required: false, testedBy: 'agentTeamRedisApiTest' },
@@ -105,12 +106,9 @@ export class TeamAgent implements INodeType {
 		);
 
 		this.logAiEvent('ai-llm-generated-output', summary.toLogMessage());
-		if (options.summaryItem) {
-			output.push({
-				json: { runSummary: summary.summary() as never },
-				pairedItem: this.getInputData().map((_item, item) => ({ item })),
-			});
-		}
-		return [output];
+		const summaryOutput: INodeExecutionData[] = options.summaryItem
+			? [{ json: { runSummary: summary.summary() as never }, pairedItem: this.getInputData().map((_item, item) => ({ item })) }]
+			: [];
+		return [output, summaryOutput];
 	}
 }

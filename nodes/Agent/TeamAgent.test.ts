@@ -26,7 +26,7 @@ function agentWorkflow(parameters: INodeParameters, nodeSettings: Record<string,
 }
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: 1, loadMs: 0, decodeTokensPerSec: 500, prefillTokensPerSec: 100_000, apiKey: 'sk-live-secret' });
+	sim = await startSimulator({ parallel: 3, timeScale: 1, loadMs: 0, decodeTokensPerSec: 500, prefillTokensPerSec: 100_000, apiKey: 'sk-live-secret' });
 });
 afterEach(async () => {
 	await closeAllGateways();
@@ -41,8 +41,8 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 		const [item] = result.output('Team Agent');
 		expect(item.pairedItem).toEqual({ item: 0 });
 		const json = item.json as Record<string, any>;
-		expect(typeof json.response).toBe('string');
-		expect(json.response.length).toBeGreaterThan(0);
+		expect(typeof json.output).toBe('string');
+		expect(json.output.length).toBeGreaterThan(0);
 		expect(json.model).toBe('llama3.2:3b');
 		expect(json.backend).toBe('sim');
 		expect(json.usage.promptTokens).toBe(sim.stats.promptTokens);
@@ -64,7 +64,9 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 		const items = result.output('Team Agent');
 		expect(items).toHaveLength(7);
 		items.forEach((item, i) => expect(item.pairedItem).toEqual({ item: i }));
+		// The gateway keeps the backend's 3 slots busy, plus at most the scheduler's look-ahead of 1 queued at Ollama.
 		expect(sim.stats.maxActive).toBe(3);
+		expect(sim.stats.maxQueued).toBeLessThanOrEqual(1);
 		const prompts = sim.stats.lastRequests.map((r) => (r.body as any).messages.at(-1).content).sort();
 		expect(prompts).toEqual(input.map((i) => i.text).sort());
 	});
@@ -94,8 +96,8 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 		});
 		expect(result.run.status).toBe('success');
 		const items = result.output('Team Agent').map((i) => i.json as Record<string, any>);
-		expect(items[0].response).toBeTruthy();
-		expect(items[2].response).toBeTruthy();
+		expect(items[0].output).toBeTruthy();
+		expect(items[2].output).toBeTruthy();
 		expect(items[1].error).toMatch(/Item 1: Model "missing-model:7b" is not available on Ollama backend "sim"/);
 		expect(result.output('Team Agent')[1].pairedItem).toEqual({ item: 1 });
 	});
@@ -111,7 +113,7 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 	it('parses JSON output into "data" when JSON output is on', async () => {
 		const result = await runWorkflow(agentWorkflow({ outputFormat: 'json' }), { credentials: credentials({ apiKey: 'sk-live-secret' }) });
 		const json = result.output('Team Agent')[0].json as Record<string, any>;
-		expect(JSON.parse(json.response)).toEqual(json.data);
+		expect(JSON.parse(json.output)).toEqual(json.data);
 		expect((sim.stats.lastRequests.at(-1)!.body as any).format).toBe('json');
 	});
 
@@ -121,7 +123,7 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 			input: [{ body: { text: 'Write a haiku about GPUs' }, headers: {}, query: {} }],
 		});
 		const json = result.output('Team Agent')[0].json as Record<string, any>;
-		expect(json.response).toBeTruthy();
+		expect(json.output).toBeTruthy();
 		expect((sim.stats.lastRequests.at(-1)!.body as any).messages.at(-1).content).toBe('Write a haiku about GPUs');
 	});
 });

@@ -93,7 +93,7 @@ export const agentProperties: INodeProperties[] = [
 				name: 'summaryItem',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to add one item at the end with the run summary (calls, tokens, p50/p95 latency, errors)',
+				description: 'Whether to send the run summary (calls, tokens, p50/p95 latency, errors) as one item on the Run Summary output',
 			},
 			{
 				displayName: 'Compact Prompt',
@@ -101,7 +101,7 @@ export const agentProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to collapse whitespace and remove exact duplicate lines and paragraphs from the prompt, system prompt and documents (code blocks untouched)',
+					'Whether to collapse redundant whitespace in the prompt, system prompt and documents; nothing else changes (code blocks untouched)',
 			},
 			{
 				displayName: 'Context Strategy',

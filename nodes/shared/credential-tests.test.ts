@@ -13,7 +13,7 @@ const ctx = {} as ICredentialTestFunctions;
 const credential = (data: Record<string, unknown>) => ({ id: '1', name: 'c', type: 't', data }) as unknown as ICredentialsDecrypted;
 
 beforeAll(async () => {
-	sim = await startSimulator({ timeScale: 0, apiKey: 'sk-cred-secret' });
+	sim = await startSimulator({ parallel: 1, timeScale: 0, apiKey: 'sk-cred-secret' });
 	redis = await startTestRedis();
 });
 afterAll(async () => {

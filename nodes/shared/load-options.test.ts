@@ -8,8 +8,8 @@ let a: Simulator;
 let b: Simulator;
 
 beforeAll(async () => {
-	a = await startSimulator({ timeScale: 0, models: [{ name: 'llama3.2:3b', family: 'llama', contextLength: 8192 }] as never });
-	b = await startSimulator({ timeScale: 0 });
+	a = await startSimulator({ parallel: 1, timeScale: 0, models: [{ name: 'llama3.2:3b', family: 'llama', contextLength: 8192 }] as never });
+	b = await startSimulator({ parallel: 1, timeScale: 0 });
 });
 afterAll(async () => {
 	await closeAllGateways();

@@ -8,8 +8,8 @@
 //   with the script {"match":"calculator","toolCalls":[{"name":TOOL_NAME,"arguments":{"input":"21 * 2"}}],"times":1}.
 //   TOOL_NAME: the name n8n gives the Calculator tool, which is its node's name ("Calculator")
 //   through nodeNameToToolName, not LangChain's "calculator".
-//   Team Agent item 0: toolCalls[0] is TOOL_NAME -> "42", response mentions 42, calls == 2,
-//   backend == BACKEND, memory of session "demo-session"; the last item is the run summary;
+//   Team Agent item 0: toolCalls[0] is TOOL_NAME -> "42", output mentions 42, calls == 2,
+//   backend == BACKEND, memory of session "demo-session"; the "Run Summary" output holds the run summary;
 //   the simulator got exactly 2 new /api/chat requests, the first offering the calculator tool,
 //   the second carrying the tool message "42". The Calculator node's own run data (n8n logs
 //   sub-node runs) is checked when the IRun has it.
@@ -58,8 +58,11 @@ const runData = resultData.runData;
 const agentRuns = runData[AGENT];
 if (!Array.isArray(agentRuns) || agentRuns.length === 0) fail(`node "${AGENT}" did not run (ran: ${Object.keys(runData).join(', ')})`);
 if (agentRuns[0].error) fail(`node "${AGENT}" failed: ${agentRuns[0].error.message}`);
-const items = ((agentRuns[0].data && agentRuns[0].data.main && agentRuns[0].data.main[0]) || []).map((i) => i.json);
-if (items.length < 2) fail(`node "${AGENT}" output ${items.length} item(s), expected the answer and the run summary: ${show(items).slice(0, 1000)}`);
+const mainOutputs = (agentRuns[0].data && agentRuns[0].data.main) || [];
+const items = (mainOutputs[0] || []).map((i) => i.json);
+// The run summary has its own output ("Run Summary"), apart from the answers.
+const summaryItems = (mainOutputs[1] || []).map((i) => i.json);
+if (items.length < 1) fail(`node "${AGENT}" output no answer item: ${show(mainOutputs).slice(0, 1000)}`);
 const item = items[0];
 const calls = item.toolCalls;
 if (check(Array.isArray(calls) && calls.length >= 1, `item 0 has no toolCalls: ${show(item).slice(0, 1000)}`)) {
@@ -71,7 +74,7 @@ if (check(Array.isArray(calls) && calls.length >= 1, `item 0 has no toolCalls: $
 	check(calls.length === 1, `${calls.length} tool calls, expected 1: ${show(calls)}`);
 	check(call.iteration === 1, `toolCalls[0].iteration is ${show(call.iteration)}, expected 1`);
 }
-check(typeof item.response === 'string' && item.response.includes('42'), `response does not mention 42: ${show(item.response)}`);
+check(typeof item.output === 'string' && item.output.includes('42'), `output does not mention 42: ${show(item.output)}`);
 check(item.calls === 2, `calls is ${show(item.calls)}, expected 2 (the tool call turn and the answer)`);
 check(item.backend === backend, `backend is ${show(item.backend)}, expected ${show(backend)}`);
 check(item.usage && Number(item.usage.totalTokens) > 0, `usage.totalTokens is not > 0: ${show(item.usage)}`);
@@ -80,9 +83,9 @@ if (check(memory && typeof memory === 'object', `item 0 has no memory: ${show(it
 	check(memory.sessionKey === 'demo-session', `memory.sessionKey is ${show(memory.sessionKey)}, expected "demo-session"`);
 	check(memory.store === 'memory', `memory.store is ${show(memory.store)}, expected "memory" (no Redis credential)`);
 }
-const summaryItem = items[items.length - 1];
+const summaryItem = summaryItems[0];
 const runSummary = summaryItem && summaryItem.runSummary;
-if (check(runSummary && typeof runSummary === 'object', `the last item is not the run summary: ${show(summaryItem).slice(0, 500)}`)) {
+if (check(runSummary && typeof runSummary === 'object', `the "Run Summary" output holds no run summary: ${show(summaryItems).slice(0, 500)}`)) {
 	// The summary's token totals cover both model calls of the item.
 	check(
 		item.usage && runSummary.promptTokens === item.usage.promptTokens && runSummary.completionTokens === item.usage.completionTokens,
@@ -92,7 +95,8 @@ if (check(runSummary && typeof runSummary === 'object', `the last item is not th
 	// The summary counts model calls: the tool turn and the answer.
 	check(runSummary.calls === item.calls, `runSummary.calls is ${show(runSummary.calls)}, the item made ${show(item.calls)} model calls`);
 }
-check(items.length === 2, `${items.length} items, expected 2 (the answer, the run summary)`);
+check(items.length === 1, `${items.length} answer items, expected 1`);
+check(summaryItems.length === 1, `${summaryItems.length} run summary items, expected 1`);
 
 // ---- the Calculator sub-node in the run data: n8n's logWrapper (around the tool's _call) records
 // each invocation as a run of the tool node, with source = the agent node. n8n 2.41 puts it in
@@ -153,7 +157,7 @@ if (problems.length > 0) {
 }
 console.error(
 	`  ok "${AGENT}": ${toolName}(${show(calls[0].arguments)}) -> ${show(calls[0].result)}, calls=${item.calls}, ` +
-		`response=${show(item.response)}, memory=${show(memory)}, runSummary.calls=${runSummary.calls} (tokens ${runSummary.promptTokens}+${runSummary.completionTokens})`,
+		`output=${show(item.output)}, memory=${show(memory)}, runSummary.calls=${runSummary.calls} (tokens ${runSummary.promptTokens}+${runSummary.completionTokens})`,
 );
 console.error(`  ok simulator: +2 /api/chat, the second with the tool message "42"`);
 console.error(`  ${toolNote}`);

@@ -32,7 +32,8 @@ function itemRecord(run: AgentRunResult, latencyMs: number): CallRecord {
 export function toOutputJson(run: AgentRunResult, latencyMs: number): IDataObject {
 	const metrics = itemMetrics(itemRecord(run, latencyMs));
 	const json: IDataObject = {
-		response: run.response,
+		// The answer's name follows n8n's AI Agent (`output`): see README, Team Agent output.
+		output: run.response,
 		...(run.data !== undefined ? { data: run.data as IDataObject } : {}),
 		model: run.final.model,
 		backend: run.final.backend,
