@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { startSimulator } from './index';
 import type { CostModel, ScriptRule, SimFaults, SimulatorOptions } from './types';
 
-type Kind = 'number' | 'string' | 'duration' | 'json';
+type Kind = 'number' | 'string' | 'duration' | 'json' | 'boolean';
 interface Flag {
 	names: string[];
 	target: 'server' | 'cost' | 'fault' | 'scripts';
@@ -29,6 +29,7 @@ export const FLAGS: Flag[] = [
 	{ names: ['step-ms'], target: 'cost', key: 'stepMs', kind: 'number', help: 'fixed cost of one forward step of a model, ms (default 6.857)' },
 	{ names: ['decode-token-ms'], target: 'cost', key: 'decodeTokenMs', kind: 'number', help: 'cost per decoding sequence in a step, ms (default 1.143)' },
 	{ names: ['prefill-token-ms'], target: 'cost', key: 'prefillTokenMs', kind: 'number', help: 'cost per prompt token in a step, ms (default 0.25)' },
+	{ names: ['multiuser-cache', 'multi-user-cache'], target: 'cost', key: 'multiUserCache', kind: 'boolean', help: 'OLLAMA_MULTIUSER_CACHE: true = findBestCacheSlot, false = longest prefix (default false)' },
 	{ names: ['num-batch'], target: 'cost', key: 'numBatch', kind: 'number', help: 'tokens per step when a request sets no num_batch (default 512)' },
 	{ names: ['prefill-tps', 'prefill-tokens-per-sec'], target: 'cost', key: 'prefillTokensPerSec', kind: 'number', help: 'sets --prefill-token-ms to 1000/N (default 4000)' },
 	{ names: ['decode-tps', 'decode-tokens-per-sec'], target: 'cost', key: 'decodeTokensPerSec', kind: 'number', help: 'single-stream decode rate; scales --step-ms and --decode-token-ms (default 125)' },
@@ -97,6 +98,10 @@ export function parseCliArgs(argv: string[]): SimulatorOptions {
 			case 'number':
 				parsed = Number(value);
 				if (!Number.isFinite(parsed as number)) throw new Error(`--${m[1]} needs a number, got ${JSON.stringify(value)}`);
+				break;
+			case 'boolean':
+				if (value !== 'true' && value !== 'false') throw new Error(`--${m[1]} needs true or false, got ${JSON.stringify(value)}`);
+				parsed = value === 'true';
 				break;
 			case 'duration':
 				parsed = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;

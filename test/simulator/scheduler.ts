@@ -80,6 +80,7 @@ export type CacheContent = readonly number[];
 export interface CacheSlot {
 	content?: CacheContent;
 	inUse: boolean;
+	lastUsed: number;
 	/** tokens the slot holds (for /_sim/state) */
 	tokens: number;
 }
@@ -91,6 +92,43 @@ export function commonPrefix(a: CacheContent | undefined, b: CacheContent): numb
 	let i = 0;
 	while (i < n && a[i] === b[i]) i++;
 	return i;
+}
+
+/** runner cache.go findLongestCacheSlot: the free slot with the longest common prefix. */
+function findLongestCacheSlot(slots: CacheSlot[], prompt?: CacheContent): { cache: CacheSlot; cached: number } {
+	let best: CacheSlot | undefined;
+	let bestLen = -1;
+	for (const c of slots) {
+		if (c.inUse) continue;
+		const len = prompt ? commonPrefix(c.content, prompt) : 0;
+		if (len > bestLen) {
+			best = c;
+			bestLen = len;
+		}
+	}
+	return { cache: best ?? { inUse: false, tokens: 0, lastUsed: 0 }, cached: Math.max(0, bestLen) };
+}
+
+/**
+ * runner cache.go findBestCacheSlot (OLLAMA_MULTIUSER_CACHE): reuse the longest-prefix slot only when
+ * the prompt extends all of it; otherwise take the least recently used free slot and copy the prefix
+ * into it, so one user's conversation does not overwrite another's.
+ */
+function findBestCacheSlot(slots: CacheSlot[], prompt?: CacheContent): { cache: CacheSlot; cached: number } {
+	let longest = -1;
+	let longestSlot: CacheSlot | undefined;
+	let oldest: CacheSlot | undefined;
+	for (const c of slots) {
+		const len = prompt ? commonPrefix(c.content, prompt) : 0;
+		if (len > longest) {
+			longest = len;
+			longestSlot = c;
+		}
+		if (!c.inUse && (!oldest || c.lastUsed < oldest.lastUsed)) oldest = c;
+	}
+	if (longestSlot && !longestSlot.inUse && longest === (longestSlot.content?.length ?? 0)) return { cache: longestSlot, cached: longest };
+	if (!oldest) return findLongestCacheSlot(slots, prompt);
+	return { cache: oldest, cached: Math.max(0, longest) };
 }
 
 export class Runner {
@@ -124,7 +162,7 @@ export class Runner {
 		costs: () => StepCosts,
 		onStep: () => void,
 	) {
-		this.cache = Array.from({ length: numParallel }, () => ({ inUse: false, tokens: 0 }));
+		this.cache = Array.from({ length: numParallel }, () => ({ inUse: false, tokens: 0, lastUsed: 0 }));
 		this.engine = new BatchEngine(timers, costs, onStep);
 		this.readyPromise = new Promise<void>((resolve, reject) => {
 			this.markReady = resolve;
@@ -483,19 +521,9 @@ export class Scheduler {
 		r.active++;
 		s.active++;
 		if (s.active > s.maxActive) s.maxActive = s.active;
-		// LoadCacheSlot / findLongestCacheSlot: the free cache slot with the longest common prefix
-		let best: CacheSlot | undefined;
-		let bestLen = -1;
-		for (const c of r.cache) {
-			if (c.inUse) continue;
-			const len = w.content ? commonPrefix(c.content, w.content) : 0;
-			if (len > bestLen) {
-				best = c;
-				bestLen = len;
-			}
-		}
-		const cache = best ?? { inUse: false, tokens: 0 };
+		const { cache, cached: bestLen } = this.opts.multiUserCache ? findBestCacheSlot(r.cache, w.content) : findLongestCacheSlot(r.cache, w.content);
 		cache.inUse = true;
+		cache.lastUsed = Date.now();
 		let released = false;
 		w.resolve({
 			grantedAt: process.hrtime.bigint(),

@@ -47,6 +47,7 @@ export const DEFAULT_COST_MODEL: CostModel = {
 	decodeTokenMs: DEFAULT_DECODE_TOKEN_MS,
 	prefillTokenMs: DEFAULT_PREFILL_TOKEN_MS,
 	numBatch: 512,
+	multiUserCache: false,
 	vramGiB: 80,
 	systemMemoryGiB: 64,
 	unloadDelayMs: 250,
@@ -281,6 +282,10 @@ export class SimServer implements SchedulerHost {
 				case 'version':
 					if (typeof v !== 'string') throw new Error('version must be a string');
 					next.version = v;
+					break;
+				case 'multiUserCache':
+					if (typeof v !== 'boolean') throw new Error('multiUserCache must be true or false');
+					next.multiUserCache = v;
 					break;
 				case 'queueRule':
 					if (v !== 'modern' && v !== 'legacy') throw new Error('queueRule must be "modern" or "legacy"');

@@ -33,6 +33,11 @@ export interface CostModel {
 	decodeTokenMs: number;
 	/** cost of each prompt (prefill) token in a step, in ms (default 0.25) */
 	prefillTokenMs: number;
+	/**
+	 * OLLAMA_MULTIUSER_CACHE: choose a slot's prompt cache by findBestCacheSlot (keeps other users'
+	 * prefixes) instead of findLongestCacheSlot (default false, as Ollama)
+	 */
+	multiUserCache: boolean;
 	/** num_batch when a request sets none: prompt tokens + decode tokens per step (default 512) */
 	numBatch: number;
 	/** VRAM of the simulated GPU in GiB (default 80, an H100/A100 80 GB) */
