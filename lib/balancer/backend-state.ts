@@ -16,7 +16,11 @@ export class Ewma {
 
 /** One attempt in flight (or just finished), kept to learn how many ran at once. */
 export interface AttemptRecord {
+	/** Order of sending (calls sent in the same millisecond still have one). */
+	seq: number;
 	sentAt: number;
+	/** The model was loaded when the attempt was sent. */
+	warm: boolean;
 	endedAt?: number;
 	ok?: boolean;
 }
@@ -38,7 +42,6 @@ export class ModelOnBackend {
 	readonly ttftMs = new Ewma();
 	readonly durationMs = new Ewma();
 	readonly decodeTokensPerSec = new Ewma();
-	readonly msPerToken = new Ewma();
 	/** TTFT of calls that ran alone: the no-queue baseline when a reply carries no timings. */
 	readonly aloneTtftMs = new Ewma();
 	readonly cache = new SlotCacheTable();

@@ -57,6 +57,7 @@ describe('least connections and least latency', () => {
 	it('least latency prefers the backend whose calls finished faster', () => {
 		const [slow, fast] = [fakeBackend('slow', 1, 4), fakeBackend('fast', 1, 4)];
 		const r = router([slow, fast], { strategy: 'leastLatency' });
+		for (const target of [slow, fast]) ok(r.tryAcquire(call('m', 'load', { target }))!); // cold loads do not count
 		r.tryAcquire(call('m', 'x', { target: slow }))!.release({ ok: true, durationMs: 300, firstTokenMs: 50 });
 		r.tryAcquire(call('m', 'x', { target: fast }))!.release({ ok: true, durationMs: 100, firstTokenMs: 20 });
 		const names = Array.from({ length: 3 }, () => r.tryAcquire(call())!.backend.name);

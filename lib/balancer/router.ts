@@ -66,6 +66,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	const http = new BackendHttp({ apiKey: options.apiKey, headers: options.headers, allowSelfSigned: options.allowSelfSigned });
 	const timers = new Set<NodeJS.Timeout>();
 	let picks = 0;
+	let sent = 0;
 	let closed = false;
 	let shared: SharedState | undefined;
 	let probing: Promise<void> | undefined;
@@ -196,7 +197,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			m.loaded = true;
 			m.ready = false;
 		}
-		const record: AttemptRecord = { sentAt: t };
+		const record: AttemptRecord = { seq: ++sent, sentAt: t, warm: m.ready };
 		const position = m.totalInFlight;
 		m.attempts.push(record);
 		const chain = o.strategy === 'default' && !call.target ? chainOf(call, cs) : undefined;
@@ -232,23 +233,25 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		m.missingUntil = 0;
 		const r = (outcome.result ?? {}) as { latencyMs?: number; evalMs?: number; evalCount?: number; loadMs?: number; promptEvalMs?: number };
 		const ttft = outcome.firstTokenMs ?? (typeof r.latencyMs === 'number' && typeof r.evalMs === 'number' ? r.latencyMs - r.evalMs : undefined);
+		if (r.evalCount && r.evalMs && r.evalMs > 0) m.decodeTokensPerSec.add((r.evalCount / r.evalMs) * 1000);
+		// Latency averages only from calls that found the model loaded: a cold load says nothing about the next call.
+		if (!record.warm) return;
 		if (outcome.durationMs > 0) m.durationMs.add(outcome.durationMs);
-		if (r.evalCount && r.evalMs && r.evalMs > 0) {
-			m.decodeTokensPerSec.add((r.evalCount / r.evalMs) * 1000);
-			m.msPerToken.add(r.evalMs / r.evalCount);
-		}
 		if (ttft === undefined) return;
 		m.ttftMs.add(ttft);
 		const firstAt = record.sentAt + ttft;
-		const concurrent = m.attempts.filter((a) => a !== record && a.sentAt <= record.sentAt && (a.endedAt === undefined || a.endedAt > firstAt)).length;
+		// Others still running a margin after this call's first token ran beside it (the one whose
+		// end freed a slot for it ends about when it starts, give or take the client's lag).
+		const margin = Math.max(5, 0.1 * (m.durationMs.value ?? 0));
+		const concurrent = m.attempts.filter((a) => a.seq < record.seq && (a.endedAt === undefined || a.endedAt > firstAt + margin)).length;
 		if (concurrent === 0 && position === 1) m.aloneTtftMs.add(ttft);
 		if (!m.learned || s.configuredSlots > 0 || call.kind !== 'chat') return;
 		let queueMs: number | undefined;
 		if (typeof r.promptEvalMs === 'number') queueMs = ttft - (r.loadMs ?? 0) - r.promptEvalMs;
 		else if (m.aloneTtftMs.value !== undefined) queueMs = ttft - 2 * m.aloneTtftMs.value;
 		if (queueMs === undefined) return;
-		// A call that really queued waited for another's generation: many tokens, not one step.
-		const threshold = Math.max(50, 5 * (m.msPerToken.value ?? 10));
+		// A call that really queued waited for part of another's generation, not one step.
+		const threshold = Math.max(20, 0.25 * ((m.durationMs.value ?? 0) - (m.ttftMs.value ?? 0)));
 		if (m.learned.observe({ position, concurrent, queued: queueMs > threshold }, Date.now())) notify();
 	};
 
