@@ -41,9 +41,10 @@ const NEGATIONS = new Set(['not', 'no', 'never', 'none', 'nothing', 'without', '
 /** weight of a number or a negation word (a content word weighs 1) */
 const LIGHT = 0.3;
 
-function words(text: string): string[] {
+/** Lower-cased words with "n't" as "not"; `canon` maps synonyms to one word of their group. */
+function words(text: string): Array<{ word: string; canon: string }> {
 	const t = text.toLowerCase().replace(/n['’]t\b/g, ' not');
-	return ((t.match(/[\p{L}\p{N}]+/gu) ?? []) as string[]).map((w) => SYNONYMS.get(w) ?? w);
+	return ((t.match(/[\p{L}\p{N}]+/gu) ?? []) as string[]).map((word) => ({ word, canon: SYNONYMS.get(word) ?? word }));
 }
 
 function weightOf(word: string): number {
@@ -74,11 +75,14 @@ function addFeature(vec: Float64Array, model: string, feature: string, weight: n
  */
 export function rawEmbedding(model: string, text: string, dims: number, baseline = 0): number[] {
 	const vec = new Float64Array(dims);
-	const ws = words(text);
+	const found = words(text);
+	const ws = found.map((x) => x.canon);
 	addFeature(vec, model, 'bias', 0.05);
 	for (let i = 0; i < ws.length; i++) {
 		const w = ws[i];
 		const weight = weightOf(w);
+		// a synonym keeps a trace of its own word, so a paraphrase is close but not identical
+		if (found[i].word !== w) addFeature(vec, model, `w:${found[i].word}`, 0.2);
 		addFeature(vec, model, `w:${w}`, weight);
 		if (i > 0) addFeature(vec, model, `b:${ws[i - 1]} ${w}`, 0.5 * Math.min(weight, weightOf(ws[i - 1])));
 		if (weight < 1) continue;
