@@ -256,6 +256,23 @@ describe('Team Agent: tools', () => {
 		expect(summary.runSummary.promptTokens).toBe(item.usage.promptTokens);
 	});
 
+	it('reports a tool sub-node that fails to load ("Error in sub-node …") instead of dropping the tool silently', async () => {
+		const wf = workflow('agent-tools.json', { sessionKey: '' });
+		wf.nodes.find((n) => n.name === 'Calculator')!.type = 'n8n-nodes-agent-team-test.brokenTool';
+		const result = await runWorkflow(wf, { credentials: { ollamaClusterApi: ollama() } });
+		const error = result.error('Team Agent')!;
+		expect(error.message).toBe('Error in sub-node Calculator');
+		expect((error as any).description).toMatch(/API key is missing/);
+		expect(sim.stats.requestsByEndpoint['/api/chat'] ?? 0).toBe(0);
+	});
+
+	it('reports a selected Redis credential that cannot be loaded instead of silently using process memory', async () => {
+		const result = await runWorkflow(withRedis(basic({ sessionKey: 'u-1' })), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'hi' }] });
+		const error = result.error('Team Agent')!;
+		expect(error.message).toMatch(/Agent Team Redis credential could not be loaded/);
+		expect(sim.stats.requestsByEndpoint['/api/chat'] ?? 0).toBe(0);
+	});
+
 	it('stops at Max Tool Iterations with an error naming the item and field', async () => {
 		sim.addScript({ match: '.*', on: 'lastMessage', toolCalls: [{ name: 'calculator', arguments: { input: '1+1' } }] });
 		const result = await runWorkflow(workflow('agent-tools.json', { sessionKey: '', options: { maxToolIterations: 2 } }), { credentials: { ollamaClusterApi: ollama() } });

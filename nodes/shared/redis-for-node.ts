@@ -1,10 +1,22 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import type Redis from 'ioredis';
 
 import { getSharedRedis, redisConfigFromCredential } from '../../lib/redis';
 
-/** The process-wide Redis client for the node's Agent Team Redis credential, if one is selected. */
+/**
+ * The process-wide Redis client for the node's Agent Team Redis credential, or undefined when
+ * none is selected. A selected credential that cannot be loaded is an error, not a silent fall
+ * back to process memory (which would split a conversation between workers unnoticed).
+ */
 export async function sharedRedisFor(ctx: IExecuteFunctions): Promise<Redis | undefined> {
-	const credential = await ctx.getCredentials('agentTeamRedisApi').catch(() => undefined);
-	return credential ? getSharedRedis(redisConfigFromCredential(credential)) : undefined;
+	if (!ctx.getNode().credentials?.agentTeamRedisApi) return undefined;
+	let credential;
+	try {
+		credential = await ctx.getCredentials('agentTeamRedisApi');
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), `The Agent Team Redis credential could not be loaded: ${(error as Error).message}`, {
+			description: 'Fix or remove the Redis credential selected on the node; without one, memory stays in this process.',
+		});
+	}
+	return getSharedRedis(redisConfigFromCredential(credential));
 }

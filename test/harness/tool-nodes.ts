@@ -80,4 +80,11 @@ export const toolNodeStandIns: Record<string, INodeType> = {
 				func: async ({ city, unit }) => JSON.stringify({ city, temperature: 21, unit: unit ?? 'celsius' }),
 			}),
 	),
+	/** A tool sub-node whose configuration fails (as a tool with a missing credential does). */
+	'n8n-nodes-agent-team-test.brokenTool': {
+		...toolNode('brokenTool', 'Broken Tool', () => undefined),
+		async supplyData(this: ISupplyDataFunctions): Promise<SupplyData> {
+			throw new Error('the tool\'s API key is missing');
+		},
+	} as INodeType,
 };

@@ -32,7 +32,9 @@ function parametersOf(schema: unknown): Record<string, unknown> {
  * Tool, …) as AgentTools. Invoking one runs the sub-node through n8n, which logs it.
  */
 export async function getConnectedTools(ctx: IExecuteFunctions): Promise<AgentTool[]> {
-	const connected = ((await ctx.getInputConnectionData(NodeConnectionTypes.AiTool, 0).catch(() => undefined)) ?? []) as unknown[];
+	// A sub-node that fails to load throws n8n's own "Error in sub-node …": let it through, a
+	// broken tool must not silently disappear from what the model is offered.
+	const connected = ((await ctx.getInputConnectionData(NodeConnectionTypes.AiTool, 0)) ?? []) as unknown[];
 	const flat = (Array.isArray(connected) ? connected : [connected]).flatMap((t) => (isToolkit(t) ? t.getTools() : [t as LangChainToolLike]));
 	const seen = new Set<string>();
 	return flat.map((tool) => {
