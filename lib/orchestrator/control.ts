@@ -85,9 +85,28 @@ export class RunControl {
 		if (this.budgets.maxTokens > 0 && this.cost.tokens.totalTokens >= this.budgets.maxTokens) this.stop('tokens');
 	}
 
-	/** A signal for one step: the run's, plus the per-step timeout. */
-	stepSignal(): AbortSignal {
-		return AbortSignal.any([this.signal, AbortSignal.timeout(this.budgets.stepTimeoutMs)]);
+	/**
+	 * A signal for one step: aborted with the run's, or when the step timeout passes. Call `done`
+	 * when the step ends: it clears the timer and the listener (no timers left for 180 s per step).
+	 */
+	stepSignal(): { signal: AbortSignal; timedOut: () => boolean; done: () => void } {
+		const controller = new AbortController();
+		let timedOut = false;
+		const onRunAbort = () => controller.abort(this.signal.reason);
+		const timer = setTimeout(() => {
+			timedOut = true;
+			controller.abort(new Error(`the step timed out after ${this.budgets.stepTimeoutMs / 1000} s (Step Timeout)`));
+		}, this.budgets.stepTimeoutMs);
+		if (this.signal.aborted) onRunAbort();
+		else this.signal.addEventListener('abort', onRunAbort, { once: true });
+		return {
+			signal: controller.signal,
+			timedOut: () => timedOut,
+			done: () => {
+				clearTimeout(timer);
+				this.signal.removeEventListener('abort', onRunAbort);
+			},
+		};
 	}
 
 	elapsedMs(): number {

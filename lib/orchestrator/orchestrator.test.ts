@@ -259,14 +259,14 @@ describe('budgets and cancellation', () => {
 		expect(result.reason).toMatch(/run deadline/);
 	});
 
-	it('a step past the step timeout fails and goes to replanning', async () => {
+	it('a step past the step timeout fails, and the run goes on with the others', async () => {
 		scriptPlan([step('s1', 'researcher', 'Quick'), step('s2', 'analyst', 'Slow one'), step('s3', 'writer', 'Also quick')]);
-		sim.setFaults({ firstTokenDelayMs: 0 });
-		sim.addScript({ match: /^Slow one/, reply: 'late' });
-		const slow = member('analyst');
-		const members = [member('researcher'), { ...slow, run: (_prompt: string, s: AbortSignal) => new Promise<never>((_r, reject) => s.addEventListener('abort', () => reject(new Error('aborted')))) }, member('writer')];
-		const result = await runOrchestrator(input({ review: false, budgets: { ...DEFAULT_BUDGETS, stepTimeoutMs: 200, maxAttempts: 1 } }), { gateway, members });
-		expect(result.steps.find((s) => s.id === 's2')).toMatchObject({ status: 'failed', error: expect.stringMatching(/timed out after 0.2 s \(Step Timeout\)/) });
+		// In-process members, so only the hanging one can reach the 200 ms step timeout on a loaded machine.
+		const quick = (name: string): Member => ({ name, description: name, kind: 'model', run: async () => ({ output: `${name} done`, tokens: { promptTokens: 1, completionTokens: 1, totalTokens: 2 }, backendCalls: 1, cacheHits: 0, queueMs: 0 }) });
+		const hanging: Member = { ...quick('analyst'), run: (_prompt, signal) => new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))) };
+		const result = await runOrchestrator(input({ review: false, budgets: { ...DEFAULT_BUDGETS, stepTimeoutMs: 200, maxAttempts: 1 } }), { gateway, members: [quick('researcher'), hanging, quick('writer')] });
+		expect(result.steps.map((s) => s.status)).toEqual(['ok', 'failed', 'ok']);
+		expect(result.steps[1].error).toBe('the step timed out after 0.2 s (Step Timeout)');
 		expect(result.stoppedBy).toBe('attempts');
 		expect(result.status).toBe('partial');
 	});

@@ -39,11 +39,6 @@ export function notRunTrace(control: RunControl, spec: Omit<StepSpec, 'member' |
 	};
 }
 
-/** Why a member call failed, in words (a step timeout reads differently from a cancelled run). */
-function failureText(error: unknown, control: RunControl, signal: AbortSignal): string {
-	if (!control.signal.aborted && signal.aborted) return `the step timed out after ${control.budgets.stepTimeoutMs / 1000} s (Step Timeout)`;
-	return (error as Error)?.message ?? String(error);
-}
 
 /**
  * Runs one step on its member: loop guard → step budget → member (with the step timeout) → on a
@@ -79,19 +74,22 @@ async function runOnce(ctx: StepContext, spec: StepSpec, member: Member): Promis
 
 	ctx.onProgress?.({ type: 'stepStart', id: spec.id, member: member.name, attempt: spec.attempt });
 	const startMs = control.elapsedMs();
-	const signal = control.stepSignal();
+	const step = control.stepSignal();
 	let status: StepStatus = 'ok';
 	let result: MemberOutput | undefined;
 	let error: string | undefined;
 	try {
-		result = await member.run(spec.prompt, signal);
+		result = await member.run(spec.prompt, step.signal);
 		if (!result.output.trim()) {
 			status = 'empty';
 			error = `${member.name} returned an empty output`;
 		}
 	} catch (caught) {
 		status = control.signal.aborted && control.stoppedBy === 'cancelled' ? 'cancelled' : 'failed';
-		error = failureText(caught, control, signal);
+		// A step timeout reads differently from whatever error the aborted call raised.
+		error = step.timedOut() ? String((step.signal.reason as Error).message) : ((caught as Error)?.message ?? String(caught));
+	} finally {
+		step.done();
 	}
 	const cost: CallCost = result ?? { tokens: emptyTokens(), backendCalls: 0, cacheHits: 0, queueMs: 0 };
 	control.charge(cost);
