@@ -1,22 +1,17 @@
 import { startSimulator, type Simulator } from '../../test/simulator';
 import { Gateway } from '../gateway';
 import type { BalancerSettings } from '.';
+import { MODEL, preloadSimulatorTokenizer } from './simulators.fixture';
 
 // The balancer inside a real gateway, over HTTP, against several simulators.
 
-const MODEL = 'llama3.2:3b';
 const ask = (gateway: Gateway, i: number, onChunk?: (text: string) => void) =>
 	gateway.chat({ model: MODEL, messages: [{ role: 'user', content: `question ${i}` }] }, { onChunk });
 
 let sims: Simulator[] = [];
 let gateway: Gateway | undefined;
 
-beforeAll(async () => {
-	// The simulator loads its real tokenizer on the first request of the process (seconds): not in a test's timings.
-	const warm = await startSimulator({ timeScale: 0, parallel: 1 });
-	await fetch(`${warm.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: false }) });
-	await warm.close();
-});
+beforeAll(preloadSimulatorTokenizer);
 
 async function cluster(specs: Array<{ parallel: number; configured?: number; weight?: number; options?: Parameters<typeof startSimulator>[0] }>, balancer: BalancerSettings = {}) {
 	sims = await Promise.all(specs.map((s) => startSimulator({ timeScale: 0, loadMs: 0, ...s.options, parallel: s.parallel })));
