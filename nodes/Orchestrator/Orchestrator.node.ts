@@ -14,6 +14,7 @@ import { createChunkSender } from '../Agent/helpers/stream-chunks';
 import { ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
+import { toItemError } from '../shared/node-error';
 import { runItemsConcurrently } from '../shared/run-items';
 import { orchestratorProperties } from './description';
 import { readOptions, readOrchestratorInput } from './helpers/read-parameters';
@@ -71,7 +72,7 @@ export class Orchestrator implements INodeType {
 				if (error instanceof TeamError) {
 					throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: ${error.message}`, { itemIndex, description: `Check the "${error.field}" parameter.` });
 				}
-				throw error;
+				throw toItemError(this.getNode(), error, itemIndex);
 			}
 			sendChunk?.('end', itemIndex);
 			this.logAiEvent(
