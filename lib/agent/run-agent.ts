@@ -16,6 +16,7 @@ import {
 import { checkReply, compileSchema, ollamaFormat, OutputValidationError, retryInstruction, type OutputFormat } from './structured-output';
 import { toOllamaTools, type AgentTool, type ToolCallTrace } from './tool';
 import { runToolLoop } from './tool-loop';
+import { trimToolResults } from './trim-tool-results';
 
 /** Ollama's default context window when a request sets no num_ctx. */
 export const SERVER_DEFAULT_NUM_CTX = 4096;
@@ -109,14 +110,27 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	const history = input.session && store ? ((await store.load(input.session)) as ChatMessage[]) : [];
 	const numCtxSet = Number(input.options.num_ctx) > 0;
 	const summaryModel = input.context.summaryModel || input.model;
-	const fitInto = (numCtx: number, keepHistory: boolean) =>
+	const tools = deps.tools ?? [];
+	const ollamaTools = tools.length ? toOllamaTools(tools) : undefined;
+	const counting = { encoding: input.context.encoding, model: input.model };
+	const bareRequest = countChatTokens([], counting);
+	/** Tokens of messages without the request's own overhead (counted once per request). */
+	const messagesTokens = (messages: Message[]) => countChatTokens(messages as ChatMessage[], counting) - bareRequest;
+	const toolDefinitionTokens = ollamaTools ? countChatTokens([], { ...counting, tools: ollamaTools }) - bareRequest : 0;
+	const upperBound = (estimated: number) => calibrator.upperBound({ model: input.model, estimated });
+	const reserve = resolveReserveOutput(input.options.num_predict);
+	/**
+	 * Fits history and documents around what must be sent: system prompt, prompt, the reply
+	 * reserve and `extraTokens` (tool definitions, the tool loop's messages so far).
+	 */
+	const fitInto = (numCtx: number, keepHistory: boolean, extraTokens = toolDefinitionTokens) =>
 		fitContext({
 			system,
 			history: keepHistory ? history : [],
 			documents: keepHistory ? documents : [],
 			prompt,
 			numCtx,
-			reserveOutput: resolveReserveOutput(input.options.num_predict),
+			reserveOutput: reserve + (extraTokens > 0 ? upperBound(extraTokens) : 0),
 			split: { history: input.context.historyShare, documents: 1 - input.context.historyShare },
 			strategy: input.context.strategy,
 			encoding: input.context.encoding,
@@ -142,6 +156,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	const warnings: string[] = [];
 	let numCtx = numCtxSet ? Number(input.options.num_ctx) : SERVER_DEFAULT_NUM_CTX;
 	let fit: Awaited<ReturnType<typeof fitContext>>;
+	let keepHistory = true;
 	try {
 		fit = await fitInto(numCtx, true);
 	} catch (error) {
@@ -149,13 +164,13 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		// be larger): send the prompt rather than refuse it, and say what to set.
 		if (numCtxSet || !(error instanceof ContextOverflowError)) throw error;
 		numCtx = error.needed;
+		keepHistory = false;
 		fit = await fitInto(numCtx, false);
 		warnings.push(
 			`The prompt needs ~${error.needed} tokens, more than Ollama's default context of ${SERVER_DEFAULT_NUM_CTX}; history and documents were left out. Set the Context Window option, or the server may truncate the prompt.`,
 		);
 	}
 
-	const tools = deps.tools ?? [];
 	const request: ChatRequest = {
 		model: input.model,
 		messages: fit.messages as Message[],
@@ -163,23 +178,57 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		format: ollamaFormat(input.format),
 	};
 	if (input.keepAlive !== undefined) request.keep_alive = input.keepAlive;
-	const rawEstimate = countChatTokens(fit.messages, {
-		encoding: input.context.encoding,
-		model: input.model,
-		tools: tools.length ? toOllamaTools(tools) : undefined,
-	});
+	const rawEstimate = countChatTokens(fit.messages, { ...counting, tools: ollamaTools });
+
+	/**
+	 * Before each tool-loop turn: the fitted request plus what the loop added, re-fitted when that
+	 * no longer fits num_ctx — older history and documents give way first, then the longest tool
+	 * results are cut (marked, and named in the warnings).
+	 */
+	const prepareTurn = async (added: Message[]): Promise<Message[]> => {
+		const limit = numCtx - reserve;
+		if (added.length === 0 || upperBound(countChatTokens([...fit.messages, ...added] as ChatMessage[], { ...counting, tools: ollamaTools })) <= limit) {
+			return [...(fit.messages as Message[]), ...added];
+		}
+		let loop = added;
+		for (let attempt = 0; ; attempt++) {
+			try {
+				fit = await fitInto(numCtx, keepHistory, toolDefinitionTokens + messagesTokens(loop));
+				return [...(fit.messages as Message[]), ...loop];
+			} catch (error) {
+				if (!(error instanceof ContextOverflowError) || attempt >= 3) throw error;
+				const trimmed = trimToolResults(loop, error.needed - error.available, (text) => messagesTokens([{ role: 'tool', content: text }]));
+				if (trimmed.cut.length === 0) throw error;
+				loop = trimmed.messages;
+				for (const { tool, chars } of trimmed.cut) {
+					warnings.push(`A tool result of "${tool}" was cut by ${chars} characters to fit the context window (num_ctx ${numCtx}); raise the Context Window or make the tool return less.`);
+				}
+			}
+		}
+	};
 
 	let final: GatewayChatResult;
 	let trace: ToolCallTrace[] = [];
 	let newMessages: Message[];
+	let sentMessages = request.messages ?? [];
 	const firstCall = calls.length;
 	if (tools.length) {
-		const loop = await runToolLoop({ request, tools, maxIterations: input.maxToolIterations, chat: (r) => chat(r), signal, onToolCall: deps.onToolCall });
+		const loop = await runToolLoop({
+			request,
+			tools,
+			maxIterations: input.maxToolIterations,
+			chat: (r) => chat(r, false),
+			signal,
+			onToolCall: deps.onToolCall,
+			prepareTurn,
+		});
 		final = loop.final;
 		trace = loop.trace;
 		newMessages = loop.newMessages;
+		sentMessages = loop.sentMessages;
 	} else {
-		final = await chat(request);
+		// Live streaming only when the first reply is surely the answer: text, no tools.
+		final = await chat(request, input.format.type === 'text');
 		newMessages = [{ role: 'assistant', content: final.message.content }];
 	}
 	const mainCall = calls[firstCall];
@@ -195,7 +244,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 				{
 					...request,
 					messages: [
-						...(request.messages ?? []),
+						...sentMessages,
 						{ role: 'assistant', content: response },
 						{ role: 'user', content: retryInstruction(check.problem) },
 					],
@@ -210,6 +259,10 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		data = check.value;
 		newMessages = [...newMessages.slice(0, -1), { role: 'assistant', content: response }];
 	}
+	// A reply that was not streamed live (tool loop, JSON formats) is sent once it is the answer,
+	// so a streaming client sees exactly `response`: never a tool turn or a rejected reply.
+	const streamedLive = tools.length === 0 && input.format.type === 'text';
+	if (!streamedLive && response) deps.onChunk?.(response);
 
 	if (input.session && store) {
 		await store.append(input.session, [{ role: 'user', content: input.prompt }, newMessages[newMessages.length - 1]]);

@@ -9,6 +9,12 @@ export interface ToolLoopOptions<R extends { message: Message }> {
 	chat: (request: ChatRequest) => Promise<R>;
 	signal?: AbortSignal;
 	onToolCall?: (trace: ToolCallTrace) => void;
+	/**
+	 * Before every model turn: the messages to send, given what the loop has added so far
+	 * (assistant tool calls, tool results). Default: the request's messages followed by them.
+	 * The agent re-fits the context here, so tool output cannot overflow num_ctx.
+	 */
+	prepareTurn?: (added: Message[]) => Promise<Message[]> | Message[];
 }
 
 export interface ToolLoopResult<R> {
@@ -18,6 +24,8 @@ export interface ToolLoopResult<R> {
 	calls: R[];
 	/** Messages added to the conversation: assistant tool calls, tool results, final answer. */
 	newMessages: Message[];
+	/** The messages sent with the final turn (what a follow-up such as a format retry continues). */
+	sentMessages: Message[];
 	trace: ToolCallTrace[];
 }
 
@@ -54,27 +62,27 @@ export async function runToolLoop<R extends { message: Message }>(options: ToolL
 	// Small models often change a tool name's case ("calculator" for "Calculator").
 	const byLowerName = new Map(tools.map((t) => [t.name.toLowerCase(), t]));
 	const find = (name: string) => byName.get(name) ?? byLowerName.get(name.toLowerCase());
-	const request: ChatRequest = {
-		...options.request,
-		messages: [...(options.request.messages ?? [])],
-		tools: toOllamaTools(tools),
-	};
+	const base = options.request.messages ?? [];
+	const prepare = options.prepareTurn ?? ((added: Message[]) => [...base, ...added]);
+	const ollamaTools = toOllamaTools(tools);
 	const calls: R[] = [];
+	const added: Message[] = [];
 	const newMessages: Message[] = [];
 	const trace: ToolCallTrace[] = [];
 
 	for (let iteration = 1; ; iteration++) {
-		const reply = await chat(request);
+		const messages = await prepare(added);
+		const reply = await chat({ ...options.request, messages, tools: ollamaTools });
 		calls.push(reply);
 		const toolCalls = reply.message.tool_calls ?? [];
 		if (toolCalls.length === 0) {
 			newMessages.push({ role: 'assistant', content: reply.message.content });
-			return { final: reply, calls, newMessages, trace };
+			return { final: reply, calls, newMessages, trace, sentMessages: messages };
 		}
 		if (iteration > maxIterations) throw new MaxIterationsError(maxIterations);
 		const assistant: Message = { role: 'assistant', content: reply.message.content ?? '', tool_calls: toolCalls };
 		const results = await Promise.all(toolCalls.map((call) => runOne(find(call.function.name), call, iteration, signal)));
-		request.messages!.push(assistant, ...results.map((r) => r.message));
+		added.push(assistant, ...results.map((r) => r.message));
 		newMessages.push(assistant, ...results.map((r) => r.message));
 		for (const r of results) {
 			trace.push(r.trace);
