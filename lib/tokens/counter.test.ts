@@ -1,5 +1,6 @@
 import * as tiktoken from 'tiktoken';
-import { countChatTokens, countTextTokens, REPLY_PRIMER_TOKENS, TOKENS_PER_MESSAGE, type ChatMessage } from './counter';
+import { countChatTokens, countTextTokens, REPLY_PRIMER_TOKENS, singleDigitExtra, TOKENS_PER_MESSAGE, type ChatMessage } from './counter';
+import { tokenFamily } from './families';
 import { getEncoder } from './encoders';
 
 const reference = tiktoken.get_encoding('cl100k_base');
@@ -98,5 +99,28 @@ describe('encoder lifetime', () => {
 			expect(getEncoding.mock.calls.map((call) => call[0]).sort()).toEqual(['cl100k_base', 'o200k_base']);
 			getEncoding.mockRestore();
 		});
+	});
+});
+
+describe('model families', () => {
+	it('maps Ollama model names to families', () => {
+		expect(['llama3', 'llama3.1:8b', 'llama3.2:3b', 'library/llama3.3:70b'].map(tokenFamily)).toEqual(['llama3', 'llama3', 'llama3', 'llama3']);
+		expect(['qwen2', 'qwen2.5:0.5b', 'qwen2.5-coder:7b', 'qwen3:8b'].map(tokenFamily)).toEqual(['qwen', 'qwen', 'qwen', 'qwen']);
+		expect(['llama2', 'codellama', 'mistral', 'gemma3', undefined].map(tokenFamily)).toEqual(['generic', 'generic', 'generic', 'generic', 'generic']);
+	});
+
+	it('counts numbers digit by digit for Qwen (cl100k groups up to three)', () => {
+		expect(countTextTokens('1234567', { encoding: 'cl100k_base', family: 'qwen' })).toBe(7);
+		expect(countTextTokens('1234567', { encoding: 'cl100k_base', family: 'llama3' })).toBe(3);
+		expect(singleDigitExtra('v1.25, 2024-06-30 and 7')).toBe(0 + 1 + 2 + 1 + 1 + 0); // runs 1, 25, 2024, 06, 30, 7
+	});
+
+	it('frames messages as each family’s chat template does', () => {
+		const hi: ChatMessage[] = [{ role: 'user', content: '  Hi\n' }];
+		// <|begin_of_text|> <|start_header_id|> user <|end_header_id|> \n\n Hi <|eot_id|> + <|start_header_id|> assistant <|end_header_id|> \n\n
+		expect(countChatTokens(hi, { model: 'llama3.2:3b' })).toBe(11);
+		// <|im_start|> user \n ␣␣Hi\n … is not trimmed: "  Hi" "\n" <|im_end|> \n + <|im_start|> assistant \n
+		expect(countChatTokens([{ role: 'user', content: 'Hi' }], { model: 'qwen3:8b' })).toBe(9);
+		expect(countChatTokens(hi)).toBe(REPLY_PRIMER_TOKENS + TOKENS_PER_MESSAGE + 1 + countTextTokens('  Hi\n'));
 	});
 });

@@ -4,9 +4,11 @@
  * conversation history and documents. Counting reuses cached per-string counts, so refitting a
  * long conversation every turn does not re-encode it.
  *
- * Budget figures are in estimator (tiktoken) tokens. When `calibrate` is given it maps an estimate
- * to the model's count; the window is converted once into estimator tokens (assuming calibrate
- * grows with its input), and `promptTokens` / `tokensSaved` are reported calibrated.
+ * Budget figures are in estimator (tiktoken) tokens, counted the way the `model`'s family frames
+ * and tokenizes them (families.ts). When `calibrate` is given it maps an estimate to the tokens to
+ * budget (the agent passes TokenCalibrator.upperBound, so a request never overflows num_ctx); the
+ * window is converted once into estimator tokens (assuming calibrate grows with its input), and
+ * `promptTokens` / `tokensSaved` are reported through it.
  */
 import { ContextOverflowError } from './context-overflow-error';
 import { countingFor, countMessageTokens, requestOverheadTokens, type ChatMessage } from './counter';
