@@ -8,7 +8,7 @@ import { Ollama } from 'ollama';
 import { Simulator, SimulatorOptions, startSimulator } from './index';
 import { embed } from './embedding';
 import { simTokenize } from './tokenizer';
-import { cos, postJson } from './testutil';
+import { cos, postJson, waitFor } from './testutil';
 
 const sims: Simulator[] = [];
 async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -20,19 +20,26 @@ afterEach(async () => {
 	await Promise.all(sims.splice(0).map((s) => s.close()));
 });
 
-test('two concurrent batch requests interleave input by input on the one slot', async () => {
+test('each input takes the one slot; a batch that arrived first finishes first (EmbedHandler: one goroutine per input)', async () => {
 	// one input of ~42 tokens: a step of 5 ms + 42 x 1 ms
 	const s = await sim({ prefillTokenMs: 1, stepMs: 5, decodeTokenMs: 1 });
+	await postJson(`${s.url}/api/embed`, { model: 'nomic-embed-text', input: 'load' });
 	const text = (tag: string, i: number) => `${tag} ${i} ` + 'word '.repeat(38);
 	const batch = (tag: string) => postJson(`${s.url}/api/embed`, { model: 'nomic-embed-text', input: [0, 1, 2].map((i) => text(tag, i)) });
 	const t0 = performance.now();
 	const done: Record<string, number> = {};
-	await Promise.all(['a', 'b'].map((tag) => batch(tag).then(() => (done[tag] = performance.now() - t0))));
+	const a = batch('a').then((r) => ((done.a = performance.now() - t0), r));
+	await waitFor(() => s.stats.requestsByEndpoint['/api/embed'] === 2, 3000, 'a to arrive');
+	const b = batch('b').then((r) => ((done.b = performance.now() - t0), r));
+	const [ra, rb] = await Promise.all([a, b]);
 	const one = 47; // ms per input
-	// had a run its three inputs first, it would be done after ~3 inputs; interleaved, after ~5
-	expect(done.a).toBeGreaterThan(4.3 * one);
-	expect(done.b).toBeGreaterThan(5.3 * one);
+	// all of a's inputs queued before b's: b's three inputs run after a is done (interleaved, b would end one input after a)
+	expect(done.b - done.a).toBeGreaterThan(2.5 * one);
+	expect(rb.json.total_duration).toBeGreaterThan(ra.json.total_duration);
+	expect(ra.json.embeddings).toHaveLength(3);
+	expect(ra.json.embeddings[1]).toEqual(embed('nomic-embed-text:latest', text('a', 1), 768, undefined, s.options.embedBaseline));
 	expect(s.stats.maxActive).toBe(1);
+	expect(s.stats.maxQueued).toBeGreaterThanOrEqual(4);
 	expect(s.loadedModels()[0].parallel).toBe(1);
 });
 

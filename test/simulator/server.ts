@@ -1224,15 +1224,12 @@ export class SimServer implements SchedulerHost {
 				if (keep <= 0) throw new HttpError(400, 'input after truncation exceeds maximum context length');
 				return { text: simTokenize(s).slice(0, keep).join(''), tokens: ctxLen };
 			});
-			let count = 0;
-			let prefillNs = 0;
-			const embeddings: number[][] = [];
-			// one input at a time, each on the slot, so concurrent batches interleave input by input
-			for (const { text, tokens } of texts) {
-				prefillNs += await this.embedOne(ctx, handle, tokens);
-				count += tokens;
-				embeddings.push(embed(model.name, text, model.embeddingLength, dimensions, this.options.embedBaseline));
-			}
+			// EmbedHandler starts one goroutine per input; each takes the runner's semaphore (1 slot for an
+			// embedding model, FIFO), so all inputs of this request queue now, ahead of later requests'
+			const times = await Promise.all(texts.map(({ tokens }) => this.embedOne(ctx, handle, tokens)));
+			const prefillNs = times.reduce((a, b) => a + b, 0);
+			const count = texts.reduce((n, t) => n + t.tokens, 0);
+			const embeddings = texts.map(({ text }) => embed(model.name, text, model.embeddingLength, dimensions, this.options.embedBaseline));
 			await this.timers.sleep(this.faults.firstTokenDelayMs, ctx.abort.signal);
 			this.stats.completed++;
 			this.sendJson(ctx.res, 200, {
