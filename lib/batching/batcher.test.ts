@@ -60,6 +60,22 @@ describe('DynamicBatcher', () => {
 		await expect(Promise.all([batcher.add(3), batcher.add(4)])).resolves.toMatchObject([{ value: 3 }, { value: 4 }]);
 	});
 
+	it('with isolate, a batch that fails because of one input is re-run member by member', async () => {
+		const runs: number[][] = [];
+		const batcher = new DynamicBatcher<number, number>(
+			async (inputs) => {
+				runs.push(inputs);
+				if (inputs.includes(-1)) throw Object.assign(new Error('input -1 is too long'), { status: 400 });
+				return inputs.map((value) => ({ ok: true, value }));
+			},
+			{ targetSize: 3, isolate: (error) => (error as { status?: number }).status === 400 },
+		);
+		const settled = await Promise.allSettled([batcher.add(1), batcher.add(-1), batcher.add(3)]);
+		expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+		expect((settled[1] as PromiseRejectedResult).reason.message).toBe('input -1 is too long');
+		expect(runs).toEqual([[1, -1, 3], [1], [-1], [3]]);
+	});
+
 	it('a caller that aborts while waiting leaves the batch at once; the others go on', async () => {
 		const { batcher, batches } = doubler({ targetSize: 10, maxDelayMs: 30 });
 		const controller = new AbortController();

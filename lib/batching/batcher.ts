@@ -10,6 +10,14 @@ export interface BatcherOptions {
 	limit?: number;
 }
 
+export interface DynamicBatcherOptions extends BatcherOptions {
+	/**
+	 * When a whole batch fails with an error for which this returns true (one member's input may
+	 * be to blame, e.g. HTTP 400), each member is run again alone, so it gets its own verdict.
+	 */
+	isolate?: (error: unknown) => boolean;
+}
+
 /** Which batch a member rode in. */
 export interface BatchInfo {
 	/** Increasing per batcher. */
@@ -56,6 +64,7 @@ export const resolveBatcherOptions = (options: BatcherOptions = {}): Required<Ba
  */
 export class DynamicBatcher<I, O> {
 	private readonly options: Required<BatcherOptions>;
+	private readonly isolate?: (error: unknown) => boolean;
 	private pending: Array<Member<I, O>> = [];
 	private timer?: NodeJS.Timeout;
 	private nextId = 1;
@@ -63,9 +72,10 @@ export class DynamicBatcher<I, O> {
 
 	constructor(
 		private readonly runBatch: RunBatch<I, O>,
-		options: BatcherOptions = {},
+		options: DynamicBatcherOptions = {},
 	) {
 		this.options = resolveBatcherOptions(options);
+		this.isolate = options.isolate;
 	}
 
 	/** Members waiting for their batch to leave. */
@@ -122,6 +132,22 @@ export class DynamicBatcher<I, O> {
 		how();
 	}
 
+	/** One member again on its own, after its batch failed with `batchError`. */
+	private async runAlone(member: Member<I, O>, batch: BatchInfo, batchError: unknown): Promise<MemberOutcome<O>> {
+		if (member.settled) return { ok: false, error: batchError };
+		const controller = new AbortController();
+		const onAbort = () => controller.abort();
+		member.signal?.addEventListener('abort', onAbort, { once: true });
+		try {
+			const [outcome] = await this.runBatch([member.input], batch, controller.signal);
+			return outcome ?? { ok: false, error: batchError };
+		} catch (error) {
+			return { ok: false, error };
+		} finally {
+			member.signal?.removeEventListener('abort', onAbort);
+		}
+	}
+
 	private async run(members: Array<Member<I, O>>): Promise<void> {
 		const now = performance.now();
 		const info = (m: Member<I, O>): BatchInfo => ({ id, size: members.length, waitMs: now - m.addedAt });
@@ -133,12 +159,16 @@ export class DynamicBatcher<I, O> {
 			if (!stillWanted()) controller.abort();
 		};
 		for (const m of members) m.signal?.addEventListener('abort', onMemberAbort, { once: true });
+		const batch = { id, size: members.length, waitMs: now - members[0].addedAt };
 		try {
 			const outcomes = await this.runBatch(
 				members.map((m) => m.input),
-				{ id, size: members.length, waitMs: now - members[0].addedAt },
+				batch,
 				controller.signal,
-			);
+			).catch(async (error: unknown) => {
+				if (members.length === 1 || !this.isolate?.(error)) throw error;
+				return await Promise.all(members.map((m) => this.runAlone(m, batch, error)));
+			});
 			members.forEach((m, i) => {
 				const outcome = outcomes[i] ?? { ok: false, error: new Error(`The batch returned no result for member ${i}`) };
 				this.settle(m, () => (outcome.ok ? m.resolve({ value: outcome.value, batch: info(m) }) : m.reject(outcome.error)));

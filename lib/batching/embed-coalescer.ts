@@ -54,40 +54,25 @@ export function createEmbedCoalescerStage(options: BatcherOptions = {}): EmbedCo
 		};
 		counts.calls++;
 		counts.texts += unique.size;
-		try {
-			const result = (await members[0].next(call)) as EmbedResult;
-			if (result.embeddings.length !== unique.size) throw new SyntaxError(`embed reply has ${result.embeddings.length} vectors for ${unique.size} inputs`);
-			const total = unique.size;
-			return members.map((m, k) => ({
-				ok: true,
-				value: {
-					...result,
-					embeddings: slots[k].map((i) => result.embeddings[i]),
-					// The batch's count shared by text, so per-item totals add up to the backend's.
-					promptEvalCount: Math.round((result.promptEvalCount * m.texts.length) / Math.max(1, total)),
-					trace,
-				},
-			}));
-		} catch (error) {
-			if (members.length === 1 || !memberSpecific(error)) throw error;
-			return await Promise.all(
-				members.map(async (m): Promise<MemberOutcome<EmbedResult & { trace: Call['trace'] }>> => {
-					try {
-						const alone = { ...m.call, trace: newTrace() };
-						const value = (await m.next(alone)) as EmbedResult;
-						return { ok: true, value: { ...value, trace: alone.trace } };
-					} catch (memberError) {
-						return { ok: false, error: memberError };
-					}
-				}),
-			);
-		}
+		const result = (await members[0].next(call)) as EmbedResult;
+		if (result.embeddings.length !== unique.size) throw new SyntaxError(`embed reply has ${result.embeddings.length} vectors for ${unique.size} inputs`);
+		const total = unique.size;
+		return members.map((m, k) => ({
+			ok: true,
+			value: {
+				...result,
+				embeddings: slots[k].map((i) => result.embeddings[i]),
+				// The batch's count shared by text, so per-item totals add up to the backend's.
+				promptEvalCount: Math.round((result.promptEvalCount * m.texts.length) / Math.max(1, total)),
+				trace,
+			},
+		}));
 	};
 
 	const batcherFor = (key: string) => {
 		let batcher = batchers.get(key);
 		if (!batcher) {
-			batcher = new DynamicBatcher((members, _info, signal) => runBatch(members, signal), resolved);
+			batcher = new DynamicBatcher((members, _info, signal) => runBatch(members, signal), { ...resolved, isolate: memberSpecific });
 			batchers.set(key, batcher);
 		}
 		return batcher;
