@@ -1,8 +1,18 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
+import { credentialFieldDefault, LOAD_BALANCING_FIELDS, TIMEOUT_FIELDS } from '../lib/gateway';
+
+const timeout = (name: string) => credentialFieldDefault(TIMEOUT_FIELDS, name) as number;
+const balancing = (name: string) => credentialFieldDefault(LOAD_BALANCING_FIELDS, name);
+
 /**
  * One or many Ollama servers used as one cluster. Tested by the nodes' `ollamaClusterApiTest`
  * method (GET /api/tags on every backend), since a declarative test can only call one URL.
+ *
+ * Only field types n8n's credential form renders: no `collection` (timeouts and load balancing are
+ * top-level fields, see lib/gateway/credential-fields.ts). Saved from the form, a backend row keeps
+ * only the values that differ from their defaults and reopened shows the others empty, so each row
+ * field's placeholder is its default: the form shows what a run uses.
  */
 export class OllamaClusterApi implements ICredentialType {
 	name = 'ollamaClusterApi';
@@ -11,7 +21,7 @@ export class OllamaClusterApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/Agent/agent.svg', dark: 'file:../nodes/Agent/agent.dark.svg' };
 
-	documentationUrl = 'https://github.com/ollama/ollama/blob/main/docs/api.md';
+	documentationUrl = 'https://github.com/n8n-nodes-agent-team/n8n-nodes-agent-team#ollama-cluster-api';
 
 	properties: INodeProperties[] = [
 		{
@@ -31,14 +41,16 @@ export class OllamaClusterApi implements ICredentialType {
 							name: 'name',
 							type: 'string',
 							default: 'local',
-							description: 'Shown in outputs and errors instead of the URL',
+							placeholder: 'local',
+							description: 'Shown in outputs and errors instead of the URL; unique per backend',
 						},
 						{
 							displayName: 'Base URL',
 							name: 'baseUrl',
 							type: 'string',
 							default: 'http://127.0.0.1:11434',
-							placeholder: 'http://gpu-1:11434',
+							placeholder: 'http://127.0.0.1:11434',
+							description: 'Where this Ollama server listens, e.g. http://gpu-1:11434',
 						},
 						{
 							displayName: 'Weight',
@@ -46,6 +58,7 @@ export class OllamaClusterApi implements ICredentialType {
 							type: 'number',
 							typeOptions: { minValue: 0 },
 							default: 1,
+							placeholder: '1',
 							description: 'Relative share of the traffic this server gets',
 						},
 						{
@@ -54,6 +67,7 @@ export class OllamaClusterApi implements ICredentialType {
 							type: 'number',
 							typeOptions: { minValue: 0 },
 							default: 0,
+							placeholder: '0',
 							description:
 								"The server's OLLAMA_NUM_PARALLEL (requests it runs at once per model). 0 = learn it from the server's replies; a number you state wins.",
 						},
@@ -102,51 +116,111 @@ export class OllamaClusterApi implements ICredentialType {
 			description: 'Keep-alive sockets per backend; 0 means twice its parallel slots',
 		},
 		{
-			displayName: 'Timeouts (Seconds)',
-			name: 'timeouts',
-			type: 'collection',
-			placeholder: 'Set Timeout',
-			default: {},
+			displayName: 'Timeouts, in seconds (0 disables one). The gateway streams from Ollama, so a slow model load or a long answer is never cut at a fixed header timeout.',
+			name: 'timeoutsNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
+			displayName: 'Connect Timeout (Seconds)',
+			name: 'connectTimeout',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: timeout('connectTimeout'),
+			description: 'Opening the connection to a backend',
+		},
+		{
+			displayName: 'First Token Timeout (Seconds)',
+			name: 'firstOutputTimeout',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: timeout('firstOutputTimeout'),
+			description: 'Until the first word of the answer: waiting for a free slot, loading the model and reading the prompt',
+		},
+		{
+			displayName: 'Idle Timeout (Seconds)',
+			name: 'idleTimeout',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: timeout('idleTimeout'),
+			description: 'Longest pause between two pieces of the answer',
+		},
+		{
+			displayName: 'Total Timeout (Seconds)',
+			name: 'totalTimeout',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: timeout('totalTimeout'),
+			description: 'The whole call',
+		},
+		{
+			displayName: 'Load balancing: how calls are spread over the backends, and how a failing backend is detected and avoided',
+			name: 'loadBalancingNotice',
+			type: 'notice',
+			default: '',
+		},
+		{
+			displayName: 'Strategy',
+			name: 'balancingStrategy',
+			type: 'options',
+			default: balancing('balancingStrategy') as string,
 			options: [
-				{ displayName: 'Connect', name: 'connect', type: 'number', default: 10, description: '0 disables it' },
-				{
-					displayName: 'First Token',
-					name: 'firstToken',
-					type: 'number',
-					default: 600,
-					description: 'Queueing, model load and prompt processing together. 0 disables it.',
-				},
-				{ displayName: 'Idle Between Tokens', name: 'idle', type: 'number', default: 120, description: '0 disables it' },
-				{ displayName: 'Total', name: 'total', type: 'number', default: 3600, description: '0 disables it' },
+				{ name: 'Model and Prefix Aware (Recommended)', value: 'default', description: 'Where the model is loaded, then where the prompt prefix is cached, then fewest in flight per slot, then fastest' },
+				{ name: 'Round Robin', value: 'roundRobin', description: 'Each backend in turn, whatever its load' },
+				{ name: 'Weighted Round Robin', value: 'weightedRoundRobin', description: 'In turn by Weight, whatever the load' },
+				{ name: 'Least Connections', value: 'leastConnections', description: 'Fewest calls in flight per slot' },
+				{ name: 'Least Latency', value: 'leastLatency', description: 'Lowest moving average of response time' },
 			],
 		},
 		{
-			displayName: 'Load Balancing',
-			name: 'loadBalancing',
-			type: 'collection',
-			placeholder: 'Add Option',
-			default: {},
-			options: [
-				{
-					displayName: 'Strategy',
-					name: 'strategy',
-					type: 'options',
-					default: 'default',
-					options: [
-						{ name: 'Model and Prefix Aware (Recommended)', value: 'default', description: 'Where the model is loaded, then where the prompt prefix is cached, then fewest in flight per slot, then fastest' },
-						{ name: 'Round Robin', value: 'roundRobin', description: 'Each backend in turn, whatever its load' },
-						{ name: 'Weighted Round Robin', value: 'weightedRoundRobin', description: 'In turn by Weight, whatever the load' },
-						{ name: 'Least Connections', value: 'leastConnections', description: 'Fewest calls in flight per slot' },
-						{ name: 'Least Latency', value: 'leastLatency', description: 'Lowest moving average of response time' },
-					],
-				},
-				{ displayName: 'Health Check Interval (Seconds)', name: 'healthInterval', type: 'number', default: 5, description: 'How often every backend is probed (GET /api/ps); 0 turns probes off' },
-				{ displayName: 'Failures Before Circuit Opens', name: 'failureThreshold', type: 'number', default: 3, description: 'Consecutive failures after which a backend gets no traffic until a trial succeeds' },
-				{ displayName: 'Circuit Cooldown (Seconds)', name: 'cooldown', type: 'number', default: 5, description: 'How long an open circuit waits before one trial call; doubles after each failed trial' },
-				{ displayName: 'Failover Retries', name: 'retries', type: 'number', default: 3, description: 'Attempts on other backends after a call fails before its answer' },
-				{ displayName: 'Look-Ahead', name: 'lookAhead', type: 'number', default: 1, description: 'Calls queued at a backend beyond its slots, so a freed slot never waits a round trip' },
-				{ displayName: 'Pull Missing Models', name: 'pullMissing', type: 'boolean', default: false, description: 'Whether to pull a model on a backend that answered 404 for it (other backends serve meanwhile)' },
-			],
+			displayName: 'Health Check Interval (Seconds)',
+			name: 'healthInterval',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: balancing('healthInterval') as number,
+			description: 'How often every backend is probed (GET /api/ps); 0 turns probes off',
 		},
+		{
+			displayName: 'Failures Before Circuit Opens',
+			name: 'failureThreshold',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: balancing('failureThreshold') as number,
+			description: 'Consecutive failures after which a backend gets no traffic until a trial succeeds',
+		},
+		{
+			displayName: 'Circuit Cooldown (Seconds)',
+			name: 'cooldown',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: balancing('cooldown') as number,
+			description: 'How long an open circuit waits before one trial call; doubles after each failed trial',
+		},
+		{
+			displayName: 'Failover Retries',
+			name: 'failoverRetries',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: balancing('failoverRetries') as number,
+			description: 'Attempts on other backends after a call fails before its answer',
+		},
+		{
+			displayName: 'Look-Ahead',
+			name: 'lookAhead',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: balancing('lookAhead') as number,
+			description: 'Calls queued at a backend beyond its slots, so a freed slot never waits a round trip',
+		},
+		{
+			displayName: 'Pull Missing Models',
+			name: 'pullMissing',
+			type: 'boolean',
+			default: balancing('pullMissing') as boolean,
+			description: 'Whether to pull a model on a backend that answered 404 for it (other backends serve meanwhile)',
+		},
+		// Saved by 0.1 (collections the form could not render); kept so those values still apply.
+		{ displayName: 'Timeouts (0.1)', name: TIMEOUT_FIELDS.collection, type: 'hidden', default: {} },
+		{ displayName: 'Load Balancing (0.1)', name: LOAD_BALANCING_FIELDS.collection, type: 'hidden', default: {} },
 	];
 }

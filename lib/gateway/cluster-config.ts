@@ -1,5 +1,6 @@
 import { STRATEGIES, type BalancerSettings, type Strategy } from '../balancer';
 import { DEFAULT_TIMEOUTS } from '../ollama/timeouts';
+import { credentialGroupValues, LOAD_BALANCING_FIELDS, TIMEOUT_FIELDS } from './credential-fields';
 import type { ClusterConfig } from './config';
 
 /** The credential's decrypted data, as n8n hands it over. */
@@ -104,7 +105,7 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		}
 		headers.Authorization = authorization;
 	}
-	const timeouts = (data.timeouts ?? {}) as Record<string, unknown>;
+	const timeouts = credentialGroupValues(data, TIMEOUT_FIELDS);
 	return {
 		backends,
 		apiKey,
@@ -117,7 +118,7 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 			idleMs: seconds(timeouts.idle, DEFAULT_TIMEOUTS.idleMs),
 			totalMs: seconds(timeouts.total, DEFAULT_TIMEOUTS.totalMs),
 		},
-		balancer: balancerSettings((data.loadBalancing ?? {}) as Record<string, unknown>),
+		balancer: balancerSettings(credentialGroupValues(data, LOAD_BALANCING_FIELDS)),
 	};
 }
 

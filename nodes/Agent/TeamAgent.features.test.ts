@@ -58,7 +58,8 @@ describe('Team Agent: tokens and metrics', () => {
 		expect(usage0.estimatedPromptTokens).toBeGreaterThan(0);
 		const later = await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: input.slice(1) });
 		const errors = later.output('Team Agent').map((item) => Math.abs((item.json as any).usage.estimateErrorPct));
-		expect(Math.abs(usage0.estimateErrorPct)).toBeGreaterThan(Math.max(...errors.slice(-3)));
+		// llama3.2 is a known family (lib/tokens/families.ts): the estimate follows its template, near exact from the first call.
+		expect(Math.abs(usage0.estimateErrorPct)).toBeLessThan(1);
 		expect(Math.max(...errors.slice(-3))).toBeLessThan(5);
 		const item = json(later);
 		expect(item.throughput.decodeTokensPerSec === null || item.throughput.decodeTokensPerSec > 0).toBe(true);
@@ -325,8 +326,8 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 	});
 
 	it.each([
-		[{ documents: '[1, 2]' }, /Item 0: the "Documents" parameter has an entry 0/],
-		[{ documents: '{not json' }, /Item 0: the "Documents" parameter is not valid JSON/],
+		[{ options: { documents: '[1, 2]' } }, /Item 0: the "Documents" parameter has an entry 0/],
+		[{ options: { documents: '{not json' } }, /Item 0: the "Documents" parameter is not valid JSON/],
 		[{ jsonSchema: 'nope', outputFormat: 'jsonSchema' }, /Item 0: the "JSON Schema" parameter is not valid JSON/],
 		[{ options: { numPredict: 0 } }, /Item 0: the "Max Tokens" parameter must be -1 or a positive whole number/],
 		[{ model: '' }, /Item 0: the "Model" parameter is empty/],
@@ -340,7 +341,7 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 			{ id: 'a', text: 'Bananas are yellow fruit rich in potassium.' },
 			{ id: 'b', text: 'Ollama schedules requests into parallel slots per loaded model.' },
 		]);
-		await runWorkflow(basic({ documents }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'How does Ollama schedule parallel requests?' }] });
+		await runWorkflow(basic({ options: { documents } }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'How does Ollama schedule parallel requests?' }] });
 		const context = lastChat().messages.find((m: any) => m.content.startsWith('Context documents'))!.content as string;
 		expect(context.indexOf('parallel slots')).toBeLessThan(context.indexOf('Bananas'));
 	});

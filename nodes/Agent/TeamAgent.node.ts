@@ -16,7 +16,7 @@ import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
 import { sharedRedisFor } from '../shared/redis-for-node';
 import { runItemsConcurrently } from '../shared/run-items';
-import { agentProperties } from './description';
+import { agentProperties, agentSubtitle } from './description';
 import { getConnectedTools } from './helpers/connected-tools';
 import { conversationStoreFor } from './helpers/conversation-store';
 import { keepAliveOf, ollamaOptions, readAgentInput, readOptions } from './helpers/read-parameters';
@@ -30,8 +30,8 @@ export class TeamAgent implements INodeType {
 		icon: { light: 'file:agent.svg', dark: 'file:agent.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["role"] + ": " + $parameter["model"] }}',
-		description: 'One LLM agent (role, model, prompt, tools, memory) on your Ollama cluster, through the shared pooled gateway',
+		subtitle: agentSubtitle,
+		description: 'Ask an LLM on your own Ollama servers, with a role, memory, documents and tools',
 		defaults: { name: 'Team Agent' },
 		usableAsTool: true,
 		inputs: [
@@ -40,9 +40,10 @@ export class TeamAgent implements INodeType {
 		],
 		// The run summary has its own output, so it cannot be taken for an answer downstream.
 		outputs: [NodeConnectionTypes.Main, { type: NodeConnectionTypes.Main, displayName: 'Run Summary' }],
+		// labelled for what each does (n8n otherwise labels both "Credential")
 		credentials: [
-			{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' },
-			{ name: 'agentTeamRedisApi', required: false, testedBy: 'agentTeamRedisApiTest' },
+			{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
+			{ name: 'agentTeamRedisApi', displayName: 'Redis for Memory and Metrics (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
 		],
 		properties: agentProperties,
 	};

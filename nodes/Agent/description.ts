@@ -1,20 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { ROLE_PROMPTS, ROLES } from './roles';
+import { ROLE_LABELS, ROLE_PROMPTS, ROLES } from './roles';
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-
-/** One editable system prompt per role, prefilled with the preset, shown only for that role. */
-// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- each role's preset is its default
-const systemPromptFields: INodeProperties[] = ROLES.map((role) => ({
-	displayName: 'System Prompt',
-	name: role === 'custom' ? 'systemPrompt' : `systemPrompt_${role}`,
-	type: 'string',
-	typeOptions: { rows: 4 },
-	default: ROLE_PROMPTS[role],
-	description: 'Instructions that set how the agent behaves; prefilled from the role, editable',
-	displayOptions: { show: { role: [role] } },
-}));
+/** Shown under the node's name on the canvas: "Researcher: llama3.2:3b". */
+export const agentSubtitle = `={{ (${JSON.stringify(ROLE_LABELS)})[$parameter["role"]] + ": " + $parameter["model"] }}`;
 
 export const agentProperties: INodeProperties[] = [
 	{
@@ -30,11 +19,23 @@ export const agentProperties: INodeProperties[] = [
 		displayName: 'Role',
 		name: 'role',
 		type: 'options',
-		options: ROLES.map((role) => ({ name: capitalise(role), value: role })),
+		options: ROLES.map((role) => ({
+			name: ROLE_LABELS[role],
+			value: role,
+			description: role === 'custom' ? 'No preset: "You are a helpful assistant." unless you write a System Prompt' : ROLE_PROMPTS[role],
+		})),
 		default: 'custom',
-		description: 'Preset that fills in the system prompt below',
+		description: 'A ready-made system prompt for the kind of work the agent does (each option shows its text)',
 	},
-	...systemPromptFields,
+	{
+		displayName: 'System Prompt',
+		name: 'systemPrompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		placeholder: "Empty: the role's preset",
+		description: "How the agent should behave and answer. Replaces the role's preset when set; the same whichever role you pick.",
+	},
 	{
 		displayName: 'Prompt',
 		name: 'prompt',
@@ -42,7 +43,7 @@ export const agentProperties: INodeProperties[] = [
 		typeOptions: { rows: 4 },
 		default: '={{ $json.chatInput ?? $json.text ?? $json.prompt }}',
 		required: true,
-		description: "The user message. By default the item's chatInput, text or prompt field.",
+		description: "What to ask the model. By default the incoming item's chatInput, text or prompt field.",
 	},
 	{
 		displayName: 'Output Format',
@@ -54,7 +55,7 @@ export const agentProperties: INodeProperties[] = [
 			{ name: 'JSON Schema', value: 'jsonSchema', description: 'JSON that matches a schema; validated, parsed into "data"' },
 		],
 		default: 'text',
-		description: 'A JSON reply that does not parse or validate is retried once with the error, then reported',
+		description: 'Text, or JSON parsed into the "data" field. A JSON reply that does not parse (or match the schema) is retried once, then reported as an error.',
 	},
 	{
 		displayName: 'JSON Schema',
@@ -69,17 +70,9 @@ export const agentProperties: INodeProperties[] = [
 		name: 'sessionKey',
 		type: 'string',
 		default: '',
-		placeholder: '={{ $json.sessionId }}',
+		placeholder: 'e.g. {{ $json.sessionId }}',
 		description:
-			'Keeps a conversation per key: in Redis when an Agent Team Redis credential is set, else in this process. Leave empty for no memory.',
-	},
-	{
-		displayName: 'Documents',
-		name: 'documents',
-		type: 'json',
-		default: '[]',
-		description:
-			'Retrieved documents to ground the answer: an array of strings, or of objects with a text field and optional score and ID fields. They share the context budget with the conversation and are kept by relevance.',
+			'Remembers the conversation per key (a user or chat ID), so later messages see the earlier ones. Empty: no memory. Stored in Redis when the Redis credential is set, else in this n8n process.',
 	},
 	{
 		displayName: 'Options',
@@ -101,7 +94,15 @@ export const agentProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to collapse redundant whitespace in the prompt, system prompt and documents; nothing else changes (code blocks untouched)',
+					'Whether to save tokens by collapsing extra spaces and blank lines in the prompt, system prompt and documents; the words stay the same (code blocks untouched)',
+			},
+			{
+				displayName: 'Context Share for Conversation (%)',
+				name: 'historyShare',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 60,
+				description: 'How much of the room left in the Context Window goes to earlier messages; the rest goes to Documents. Room one side does not use goes to the other.',
 			},
 			{
 				displayName: 'Context Strategy',
@@ -113,7 +114,7 @@ export const agentProperties: INodeProperties[] = [
 					{ name: 'Chunk Documents', value: 'chunk', description: 'Split long documents and keep the most relevant chunks' },
 				],
 				default: 'dropOldest',
-				description: 'What to do when the conversation and documents do not fit the context window',
+				description: 'What to leave out when the conversation and documents do not fit the Context Window',
 			},
 			{
 				displayName: 'Context Window',
@@ -125,12 +126,13 @@ export const agentProperties: INodeProperties[] = [
 					"Ollama num_ctx: tokens of context the model gets; 0 keeps the server's default (the budget then assumes 4096). Changing it reloads the model.",
 			},
 			{
-				displayName: 'History Share',
-				name: 'historyShare',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 100 },
-				default: 60,
-				description: 'Percent of the free context for the conversation; the rest is for documents (unused share flows over)',
+				displayName: 'Documents',
+				name: 'documents',
+				type: 'json',
+				default: '[]',
+				placeholder: '["Ollama runs up to OLLAMA_NUM_PARALLEL requests at once.", { "text": "…", "score": 0.8 }]',
+				description:
+					'Background text the answer should use (e.g. search results): a list of texts, or of objects with "text" and optional "score" and "ID". They share the Context Window with the conversation; the most relevant are kept.',
 			},
 			{
 				displayName: 'Keep Alive',
@@ -160,8 +162,9 @@ export const agentProperties: INodeProperties[] = [
 				displayName: 'Seed',
 				name: 'seed',
 				type: 'number',
-				default: 0,
-				description: 'Fixed seed for reproducible answers; 0 leaves it random',
+				typeOptions: { minValue: -1 },
+				default: -1,
+				description: 'The same seed and prompt give the same answer; -1 picks a random one each time',
 			},
 			{
 				displayName: 'Share Memory Across Workflows',
@@ -177,7 +180,7 @@ export const agentProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'qwen2.5:0.5b',
-				description: 'A (smaller) model that summarizes older turns; empty uses the agent\'s model',
+				description: "Used with Context Strategy \"Summarize Older Turns\": a smaller, faster model that writes the summary. Empty: the agent's model.",
 			},
 			{
 				displayName: 'Temperature',
@@ -185,17 +188,18 @@ export const agentProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 2, numberPrecision: 2 },
 				default: 0.7,
+				description: 'Higher gives more varied answers, lower more focused and repeatable ones (0 to 2)',
 			},
 			{
 				displayName: 'Tokenizer',
 				name: 'encoding',
 				type: 'options',
 				options: [
-					{ name: 'Cl100k_base', value: 'cl100k_base' },
-					{ name: 'O200k_base', value: 'o200k_base' },
+					{ name: 'GPT-4 Style', value: 'cl100k_base', description: 'The cl100k_base encoding: close to Llama 3, Qwen and most Ollama models' },
+					{ name: 'GPT-4o Style', value: 'o200k_base', description: 'The o200k_base encoding: a larger vocabulary, fewer tokens per word' },
 				],
 				default: 'cl100k_base',
-				description: 'Encoding used to estimate tokens before calling the model (calibrated against its own counts)',
+				description: "How tokens are counted before a call, to fit the Context Window; corrected by the model's own counts as calls come back",
 			},
 			{
 				displayName: 'Warm Up Model',

@@ -16,3 +16,13 @@ export const ROLE_PROMPTS = {
 export type Role = keyof typeof ROLE_PROMPTS;
 
 export const ROLES = Object.keys(ROLE_PROMPTS) as Role[];
+
+/** How a role reads in the editor (option names, the node's subtitle). */
+export const ROLE_LABELS: Record<Role, string> = {
+	researcher: 'Researcher',
+	coder: 'Coder',
+	analyst: 'Analyst',
+	writer: 'Writer',
+	reviewer: 'Reviewer',
+	custom: 'Custom',
+};

@@ -7,6 +7,7 @@ import { ROLE_PROMPTS, type Role } from '../roles';
 
 interface AgentOptions {
 	summaryItem?: boolean;
+	documents?: string | unknown[];
 	compact?: boolean;
 	contextStrategy?: FitStrategy;
 	numCtx?: number;
@@ -34,7 +35,7 @@ function parseJsonParameter(value: unknown): unknown {
 export function ollamaOptions(options: AgentOptions, fail: (field: string, message: string) => Error): NonNullable<ChatRequest['options']> {
 	const result: NonNullable<ChatRequest['options']> = {};
 	if (options.temperature !== undefined) result.temperature = Number(options.temperature);
-	if (options.seed) result.seed = Number(options.seed);
+	if (options.seed !== undefined && Number(options.seed) >= 0) result.seed = Number(options.seed); // -1: random
 	if (options.numCtx) {
 		if (!Number.isInteger(options.numCtx) || options.numCtx < 0) throw fail('Context Window', 'must be a positive whole number');
 		result.num_ctx = options.numCtx;
@@ -62,8 +63,7 @@ export function readAgentInput(ctx: IExecuteFunctions, itemIndex: number): Agent
 
 	const role = ctx.getNodeParameter('role', itemIndex, 'custom') as Role;
 	if (!(role in ROLE_PROMPTS)) throw fail('Role', `has an unknown value "${String(role)}"`);
-	const systemField = role === 'custom' ? 'systemPrompt' : `systemPrompt_${role}`;
-	const system = String(ctx.getNodeParameter(systemField, itemIndex, ROLE_PROMPTS[role]) ?? '');
+	const system = String(ctx.getNodeParameter('systemPrompt', itemIndex, '') ?? '').trim() || ROLE_PROMPTS[role];
 
 	const rawPrompt = ctx.getNodeParameter('prompt', itemIndex, '');
 	const prompt = typeof rawPrompt === 'string' ? rawPrompt : rawPrompt == null ? '' : JSON.stringify(rawPrompt);
@@ -93,7 +93,7 @@ export function readAgentInput(ctx: IExecuteFunctions, itemIndex: number): Agent
 	let documents: ContextDocument[] = [];
 	let rawDocuments: unknown;
 	try {
-		rawDocuments = parseJsonParameter(ctx.getNodeParameter('documents', itemIndex, '[]'));
+		rawDocuments = parseJsonParameter(options.documents ?? '[]');
 	} catch (error) {
 		throw fail('Documents', `is not valid JSON: ${(error as Error).message}`);
 	}
