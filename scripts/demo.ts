@@ -67,7 +67,7 @@ async function main() {
 			console.log(`Q${i + 1}: ${QUESTIONS[i]}`);
 			console.log(`A${i + 1}: ${String(json.output).trim().slice(0, 400)}`);
 			console.log(
-				`    tokens ${json.usage.promptTokens} in / ${json.usage.completionTokens} out · latency ${Math.round(json.timings.totalMs)} ms ` +
+				`    tokens ${json.tokenUsage.promptTokens} in / ${json.tokenUsage.completionTokens} out · latency ${Math.round(json.timings.totalMs)} ms ` +
 					`(queue ${Math.round(json.timings.queueMs)}, load ${Math.round(json.timings.loadMs)}, prefill ${Math.round(json.timings.promptEvalMs)}, decode ${Math.round(json.timings.evalMs)}) · backend ${json.backend}\n`,
 			);
 		}

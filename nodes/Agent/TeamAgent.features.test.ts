@@ -53,11 +53,11 @@ describe('Team Agent: tokens and metrics', () => {
 	it('reports the estimate next to the model\'s own count, converging with calibration', async () => {
 		const input = Array.from({ length: 12 }, (_, i) => ({ text: `Explain topic number ${i} about GPU scheduling, batching and caches in a few words.` }));
 		const first = await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: input.slice(0, 1) });
-		const usage0 = json(first).usage;
+		const usage0 = json(first).tokenUsage;
 		expect(usage0.modelPromptTokens).toBe(usage0.promptTokens);
 		expect(usage0.estimatedPromptTokens).toBeGreaterThan(0);
 		const later = await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: input.slice(1) });
-		const errors = later.output('Team Agent').map((item) => Math.abs((item.json as any).usage.estimateErrorPct));
+		const errors = later.output('Team Agent').map((item) => Math.abs((item.json as any).tokenUsage.estimateErrorPct));
 		// llama3.2 is a known family (lib/tokens/families.ts): the estimate follows its template, near exact from the first call.
 		expect(Math.abs(usage0.estimateErrorPct)).toBeLessThan(1);
 		expect(Math.max(...errors.slice(-3))).toBeLessThan(5);
@@ -93,7 +93,7 @@ describe('Team Agent: tokens and metrics', () => {
 		const item = json(result);
 		expect(typeof item.output).toBe('string');
 		expect(item).not.toHaveProperty('response');
-		expect(item.usage).toEqual(expect.objectContaining({ estimatedPromptTokens: expect.any(Number), modelPromptTokens: expect.any(Number) }));
+		expect(item.tokenUsage).toEqual(expect.objectContaining({ estimatedPromptTokens: expect.any(Number), modelPromptTokens: expect.any(Number) }));
 		expect(item.context).toEqual(expect.objectContaining({ fittedPromptTokens: expect.any(Number) }));
 		expect(item.context).not.toHaveProperty('estimatedPromptTokens');
 		expect(summaryItems(result)).toEqual([]);
@@ -204,7 +204,7 @@ describe('Team Agent: memory', () => {
 		const context = json(dropped).context;
 		expect(context.dropped.turns).toBeGreaterThan(0);
 		expect(context.tokensSaved).toBeGreaterThan(0);
-		expect(json(dropped).usage.promptTokens).toBeLessThanOrEqual(2048 - 256);
+		expect(json(dropped).tokenUsage.promptTokens).toBeLessThanOrEqual(2048 - 256);
 
 		const summarised = await runWorkflow(
 			basic({ sessionKey: session, options: { numCtx: 2048, numPredict: 256, contextStrategy: 'summarize', summaryModel: 'qwen2.5:0.5b' } }),
@@ -254,7 +254,7 @@ describe('Team Agent: tools', () => {
 		const summary = summaryItems(result)[0].json as Record<string, any>;
 		expect(item.calls).toBe(2);
 		expect(summary.runSummary.calls).toBe(2);
-		expect(summary.runSummary.promptTokens).toBe(item.usage.promptTokens);
+		expect(summary.runSummary.promptTokens).toBe(item.tokenUsage.promptTokens);
 	});
 
 	it('reports a tool sub-node that fails to load ("Error in sub-node …") instead of dropping the tool silently', async () => {

@@ -45,9 +45,9 @@ describe('Team Agent node (in-process n8n WorkflowExecute)', () => {
 		expect(json.output.length).toBeGreaterThan(0);
 		expect(json.model).toBe('llama3.2:3b');
 		expect(json.backend).toBe('sim');
-		expect(json.usage.promptTokens).toBe(sim.stats.promptTokens);
-		expect(json.usage.completionTokens).toBe(sim.stats.evalTokens);
-		expect(json.usage.totalTokens).toBe(json.usage.promptTokens + json.usage.completionTokens);
+		expect(json.tokenUsage.promptTokens).toBe(sim.stats.promptTokens);
+		expect(json.tokenUsage.completionTokens).toBe(sim.stats.evalTokens);
+		expect(json.tokenUsage.totalTokens).toBe(json.tokenUsage.promptTokens + json.tokenUsage.completionTokens);
 		for (const key of ['totalMs', 'queueMs', 'loadMs', 'promptEvalMs', 'evalMs']) expect(typeof json.timings[key]).toBe('number');
 		expect(json.timings.totalMs).toBeGreaterThan(0);
 

@@ -5,7 +5,7 @@
 //     FILE: stdout of `n8n execute --id X --rawOutput` (the IRun JSON, possibly after log lines;
 //     n8n 2.41's IRun carries no workflowData, so the workflow file names the nodes).
 //     Every node of this package in WORKFLOW.json must have run and output items with a non-empty
-//     `output`, usage.totalTokens > 0 and backend === BACKEND.
+//     `output`, tokenUsage.totalTokens > 0 and backend === BACKEND.
 //
 //   node assert-agent-output.js webhook FILE BACKEND
 //     FILE: the HTTP body a webhook with responseMode "lastNode" answered (the agent item's json,
@@ -27,14 +27,14 @@ function checkItem(json, where) {
 	const problems = [];
 	if (!json || typeof json !== 'object') return [`${where}: item is not an object: ${JSON.stringify(json)}`];
 	if (typeof json.output !== 'string' || json.output.trim() === '') problems.push(`${where}: "output" is empty or not a string`);
-	if (!json.usage || !(Number(json.usage.totalTokens) > 0)) problems.push(`${where}: usage.totalTokens is not > 0 (usage: ${JSON.stringify(json.usage)})`);
+	if (!json.tokenUsage || !(Number(json.tokenUsage.totalTokens) > 0)) problems.push(`${where}: tokenUsage.totalTokens is not > 0 (tokenUsage: ${JSON.stringify(json.tokenUsage)})`);
 	if (json.backend !== backend) problems.push(`${where}: backend is ${JSON.stringify(json.backend)}, expected ${JSON.stringify(backend)}`);
 	return problems;
 }
 
 function summarize(json) {
 	const text = String(json.output).replace(/\s+/g, ' ');
-	return `backend=${json.backend} model=${json.model} tokens=${json.usage && json.usage.totalTokens} output="${text.length > 80 ? `${text.slice(0, 80)}...` : text}"`;
+	return `backend=${json.backend} model=${json.model} tokens=${json.tokenUsage && json.tokenUsage.totalTokens} output="${text.length > 80 ? `${text.slice(0, 80)}...` : text}"`;
 }
 
 function extractJson(text) {

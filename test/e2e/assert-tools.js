@@ -77,7 +77,7 @@ if (check(Array.isArray(calls) && calls.length >= 1, `item 0 has no toolCalls: $
 check(typeof item.output === 'string' && item.output.includes('42'), `output does not mention 42: ${show(item.output)}`);
 check(item.calls === 2, `calls is ${show(item.calls)}, expected 2 (the tool call turn and the answer)`);
 check(item.backend === backend, `backend is ${show(item.backend)}, expected ${show(backend)}`);
-check(item.usage && Number(item.usage.totalTokens) > 0, `usage.totalTokens is not > 0: ${show(item.usage)}`);
+check(item.tokenUsage && Number(item.tokenUsage.totalTokens) > 0, `tokenUsage.totalTokens is not > 0: ${show(item.tokenUsage)}`);
 const memory = item.memory;
 if (check(memory && typeof memory === 'object', `item 0 has no memory: ${show(item).slice(0, 1000)}`)) {
 	check(memory.sessionKey === 'demo-session', `memory.sessionKey is ${show(memory.sessionKey)}, expected "demo-session"`);
@@ -88,8 +88,8 @@ const runSummary = summaryItem && summaryItem.runSummary;
 if (check(runSummary && typeof runSummary === 'object', `the "Run Summary" output holds no run summary: ${show(summaryItems).slice(0, 500)}`)) {
 	// The summary's token totals cover both model calls of the item.
 	check(
-		item.usage && runSummary.promptTokens === item.usage.promptTokens && runSummary.completionTokens === item.usage.completionTokens,
-		`runSummary tokens ${runSummary.promptTokens}/${runSummary.completionTokens} are not the item's usage ${show(item.usage)}`,
+		item.tokenUsage && runSummary.promptTokens === item.tokenUsage.promptTokens && runSummary.completionTokens === item.tokenUsage.completionTokens,
+		`runSummary tokens ${runSummary.promptTokens}/${runSummary.completionTokens} are not the item's tokenUsage ${show(item.tokenUsage)}`,
 	);
 	check(runSummary.errors === 0, `runSummary.errors is ${show(runSummary.errors)}`);
 	// The summary counts model calls: the tool turn and the answer.

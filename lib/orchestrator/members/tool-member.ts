@@ -18,7 +18,7 @@ interface AgentItemLike {
 	/** The Team Agent's answer (`output`, as n8n's AI Agent; `response` in older versions). */
 	output?: unknown;
 	response?: unknown;
-	usage?: { promptTokens?: number; completionTokens?: number };
+	tokenUsage?: { promptTokens?: number; completionTokens?: number };
 	backend?: string;
 	calls?: number;
 	cacheHit?: boolean;
@@ -42,8 +42,8 @@ export function readToolOutput(text: string): MemberOutput {
 	if (!items.length || !items.every((i) => i && typeof i === 'object' && answer(i) !== undefined)) return result;
 	result.output = items.map((i) => answer(i)!).join('\n\n');
 	for (const item of items) {
-		result.tokens.promptTokens += item.usage?.promptTokens ?? 0;
-		result.tokens.completionTokens += item.usage?.completionTokens ?? 0;
+		result.tokens.promptTokens += item.tokenUsage?.promptTokens ?? 0;
+		result.tokens.completionTokens += item.tokenUsage?.completionTokens ?? 0;
 		result.backendCalls += item.calls ?? 1;
 		result.cacheHits += item.cacheHit ? 1 : 0;
 		result.queueMs += item.timings?.queueMs ?? 0;

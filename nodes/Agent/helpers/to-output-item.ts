@@ -38,7 +38,8 @@ export function toOutputJson(run: AgentRunResult, latencyMs: number): IDataObjec
 		model: run.final.model,
 		backend: run.final.backend,
 		doneReason: run.final.doneReason,
-		usage: {
+		// n8n's name (its LLM nodes' outputs): the logs panel sums json.tokenUsage into the node's "N Tokens"
+		tokenUsage: {
 			promptTokens: metrics.tokens.prompt,
 			completionTokens: metrics.tokens.completion,
 			totalTokens: metrics.tokens.total,
