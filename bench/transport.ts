@@ -1,9 +1,13 @@
 /**
- * Transport overhead: the same chat requests through the gateway (pool, watchdog, stages)
- * and through a plain `new Ollama()` client, side by side against one simulator process with
- * zero compute time, so what is measured is the client side alone.
- *   npm run bench -- transport [--requests 5000] [--concurrency 32] [--rounds 2]
+ * Transport overhead: the same chat requests through the gateway (pool, watchdog, stages),
+ * through a plain `new Ollama()` client and through a raw keep-alive `node:http` request (the
+ * floor), side by side against one simulator process with zero compute time, so what is
+ * measured is the client side alone. Once at concurrency 32 (throughput) and once at
+ * concurrency 1 (added latency per call).
+ *   npm run bench -- transport [--requests 3000] [--serial 1000] [--concurrency 32] [--rounds 2]
  */
+import { Agent, request as httpRequest } from 'node:http';
+
 import { Ollama } from 'ollama';
 
 import { Gateway } from '../lib/gateway';
@@ -14,15 +18,56 @@ import { fmt, runConcurrent, summarise } from './stats';
 const MODEL = 'llama3.2:3b';
 const request = (i: number) => ({ model: MODEL, messages: [{ role: 'user', content: `Benchmark question ${i % 200}` }] });
 
+/** The floor: one keep-alive node:http POST, body read whole and parsed; nothing else. */
+function rawClient(url: string, sockets: number) {
+	const { hostname, port } = new URL(url);
+	const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+	return (i: number) =>
+		new Promise<unknown>((resolve, reject) => {
+			const body = JSON.stringify({ ...request(i), stream: false });
+			const req = httpRequest({ hostname, port, path: '/api/chat', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (c: Buffer) => chunks.push(c));
+				res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+				res.on('error', reject);
+			});
+			req.on('error', reject);
+			req.end(body);
+		});
+}
+
+type Measured = { latencies: number[]; wallMs: number };
+
+/** Each contender `rounds` times, alternating the order so none always runs on a warmer process. */
+async function compare<N extends string>(contenders: Record<N, (i: number) => Promise<unknown>>, total: number, concurrency: number, rounds: number) {
+	const names = Object.keys(contenders) as N[];
+	const measured = Object.fromEntries(names.map((n) => [n, [] as Measured[]])) as Record<N, Measured[]>;
+	for (const name of names) await runConcurrent(Math.min(500, total), concurrency, contenders[name]); // warm-up
+	for (let round = 0; round < rounds; round++) {
+		const order = round % 2 === 0 ? names : [...names].reverse();
+		for (const name of order) measured[name].push(await runConcurrent(total, concurrency, contenders[name]));
+	}
+	return Object.fromEntries(
+		names.map((name) => {
+			const latencies = measured[name].flatMap((m) => m.latencies);
+			const wallMs = measured[name].reduce((sum, m) => sum + m.wallMs, 0);
+			return [name, { ...summarise(latencies), throughputRps: (latencies.length / wallMs) * 1000 }];
+		}),
+	) as Record<N, ReturnType<typeof summarise> & { throughputRps: number }>;
+}
+
 export async function run(args: BenchArgs) {
-	const total = Number(args.requests ?? 5000);
+	const total = Number(args.requests ?? 3000);
+	const serial = Number(args.serial ?? 1000);
 	const concurrency = Number(args.concurrency ?? 32);
 	const rounds = Number(args.rounds ?? 2);
-	const sim = await spawnSimulator(['--time-scale', '0', '--load-ms', '0', '--parallel', String(concurrency * 2), '--max-queue', '4096']);
+	const simArgs = ['--time-scale', '0', '--load-ms', '0', '--parallel', String(concurrency * 2), '--max-queue', '4096'];
+	const sim = await spawnSimulator(simArgs);
 	const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: concurrency }] });
 	const plain = new Ollama({ host: sim.url });
 	const contenders = {
-		baseline: (i: number) => plain.chat(request(i)),
+		raw: rawClient(sim.url, concurrency),
+		plain: (i: number) => plain.chat(request(i)),
 		// The gateway always streams on the wire (for its first-token/idle timeouts): this
 		// separates the cost of streaming from the cost of the gateway itself.
 		plainStream: async (i: number) => {
@@ -32,44 +77,43 @@ export async function run(args: BenchArgs) {
 		},
 		gateway: (i: number) => gateway.chat(request(i)),
 	};
-	type Name = keyof typeof contenders;
-	const names = Object.keys(contenders) as Name[];
-	const measured = Object.fromEntries(names.map((n) => [n, []])) as unknown as Record<Name, { latencies: number[]; wallMs: number }[]>;
+	let parallel;
+	let single;
 	try {
-		for (const name of names) await runConcurrent(500, concurrency, contenders[name]); // warm-up
-		for (let round = 0; round < rounds; round++) {
-			// Alternate the order so no contender always runs on a warmer process.
-			const order = round % 2 === 0 ? names : [...names].reverse();
-			for (const name of order) measured[name].push(await runConcurrent(total, concurrency, contenders[name]));
-		}
+		parallel = await compare(contenders, total, concurrency, rounds);
+		single = await compare({ raw: contenders.raw, plain: contenders.plain, gateway: contenders.gateway }, serial, 1, rounds);
 	} finally {
 		await gateway.close();
 		await sim.stop();
 	}
-	const report = (name: Name) => {
-		const latencies = measured[name].flatMap((m) => m.latencies);
-		const wallMs = measured[name].reduce((s, m) => s + m.wallMs, 0);
-		return { ...summarise(latencies), throughputRps: (latencies.length / wallMs) * 1000 };
-	};
-	const baseline = report('baseline');
-	const plainStream = report('plainStream');
-	const gw = report('gateway');
 	const result = {
+		simulator: simArgs.join(' '),
 		requests: total,
+		serialRequests: serial,
 		concurrency,
 		rounds,
-		baseline,
-		plainStream,
-		gateway: gw,
-		addedLatencyMs: { p50: gw.p50 - baseline.p50, p99: gw.p99 - baseline.p99 },
-		throughputRatio: gw.throughputRps / baseline.throughputRps,
-		throughputRatioVsPlainStream: gw.throughputRps / plainStream.throughputRps,
+		parallel,
+		single,
+		gatewayVsRawThroughput: parallel.gateway.throughputRps / parallel.raw.throughputRps,
+		gatewayVsPlainThroughput: parallel.gateway.throughputRps / parallel.plain.throughputRps,
+		addedP50MsAtConcurrency1: single.gateway.p50 - single.raw.p50,
+		addedP50MsVsPlainAtConcurrency1: single.gateway.p50 - single.plain.p50,
 	};
-	console.log(`transport: ${total} chat requests x ${rounds} rounds, concurrency ${concurrency}, simulator with zero compute time`);
-	console.log(`                 p50 ms   p99 ms   req/s`);
-	console.log(`plain Ollama   ${fmt(baseline.p50).padStart(8)} ${fmt(baseline.p99).padStart(8)} ${fmt(baseline.throughputRps, 0).padStart(7)}`);
-	console.log(`plain, stream  ${fmt(plainStream.p50).padStart(8)} ${fmt(plainStream.p99).padStart(8)} ${fmt(plainStream.throughputRps, 0).padStart(7)}`);
-	console.log(`gateway        ${fmt(gw.p50).padStart(8)} ${fmt(gw.p99).padStart(8)} ${fmt(gw.throughputRps, 0).padStart(7)}`);
-	console.log(`added latency: p50 ${fmt(result.addedLatencyMs.p50)} ms, p99 ${fmt(result.addedLatencyMs.p99)} ms; throughput ratio gateway/plain ${fmt(result.throughputRatio, 3)} (vs plain streaming ${fmt(result.throughputRatioVsPlainStream, 3)})`);
+	const row = (label: string, r: { p50: number; p99: number; throughputRps: number }) =>
+		console.log(`${label.padEnd(16)} ${fmt(r.p50, 3).padStart(8)} ${fmt(r.p99, 3).padStart(8)} ${fmt(r.throughputRps, 0).padStart(7)}`);
+	console.log(`transport: simulator \`${result.simulator}\` (zero compute time), ${rounds} rounds each`);
+	console.log(`\nconcurrency ${concurrency}, ${total} chat requests   p50 ms   p99 ms   req/s`);
+	row('raw node:http', parallel.raw);
+	row('plain Ollama', parallel.plain);
+	row('plain, stream', parallel.plainStream);
+	row('gateway', parallel.gateway);
+	console.log(`\nconcurrency 1, ${serial} chat requests`);
+	row('raw node:http', single.raw);
+	row('plain Ollama', single.plain);
+	row('gateway', single.gateway);
+	console.log(
+		`\ngateway/raw throughput at concurrency ${concurrency}: ${fmt(result.gatewayVsRawThroughput, 3)} (goal >= 0.7); gateway/plain ${fmt(result.gatewayVsPlainThroughput, 3)}`,
+	);
+	console.log(`added p50 at concurrency 1: ${fmt(result.addedP50MsAtConcurrency1, 3)} ms vs raw (goal <= 0.1), ${fmt(result.addedP50MsVsPlainAtConcurrency1, 3)} ms vs plain Ollama`);
 	return result;
 }

@@ -8,12 +8,11 @@ type Member = { call: EmbedCall; texts: string[]; next: Handler };
 
 /** Everything of an embed request but its input: calls coalesce only when all of it is equal. */
 function batchKey(request: EmbedRequest): string {
-	const { input: _input, ...rest } = request;
-	return JSON.stringify(rest);
+	return JSON.stringify({ ...request, input: undefined });
 }
 
 /** A batch failure that one member's input may cause (HTTP 4xx such as "input exceeds the context length"): worth re-running members alone. */
-const memberSpecific = (error: unknown) => error instanceof OllamaHttpError && error.status >= 400 && error.status < 500;
+export const isInputError = (error: unknown): boolean => error instanceof OllamaHttpError && error.status >= 400 && error.status < 500;
 
 export interface EmbedCoalescerStage extends Stage {
 	/** Backend embed calls sent and texts they carried (after removing duplicates). */
@@ -72,7 +71,7 @@ export function createEmbedCoalescerStage(options: BatcherOptions = {}): EmbedCo
 	const batcherFor = (key: string) => {
 		let batcher = batchers.get(key);
 		if (!batcher) {
-			batcher = new DynamicBatcher((members, _info, signal) => runBatch(members, signal), { ...resolved, isolate: memberSpecific });
+			batcher = new DynamicBatcher((members, _info, signal) => runBatch(members, signal), { ...resolved, isolate: isInputError });
 			batchers.set(key, batcher);
 		}
 		return batcher;
