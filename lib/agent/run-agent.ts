@@ -51,6 +51,10 @@ export interface AgentRunDeps {
 	signal?: AbortSignal;
 	onChunk?: (text: string) => void;
 	onToolCall?: (trace: ToolCallTrace) => void;
+	/** Every model call that returned (tool turns, the format retry, summaries), as it returns. */
+	onCall?: (result: GatewayChatResult) => void;
+	/** Every model call that failed, with what is known of it (the caller decides what counts). */
+	onCallFailed?: (error: unknown, call: { model: string; latencyMs: number }) => void;
 }
 
 export interface AgentRunResult {
@@ -91,8 +95,16 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	if (input.format.type === 'jsonSchema') compileSchema(input.format.schema);
 	const calls: GatewayChatResult[] = [];
 	const chat = async (request: ChatRequest, stream = true) => {
-		const result = await gateway.chat(request, { signal, onChunk: stream ? deps.onChunk : undefined });
+		const started = performance.now();
+		let result: GatewayChatResult;
+		try {
+			result = await gateway.chat(request, { signal, onChunk: stream ? deps.onChunk : undefined });
+		} catch (error) {
+			deps.onCallFailed?.(error, { model: request.model, latencyMs: performance.now() - started });
+			throw error;
+		}
 		calls.push(result);
+		deps.onCall?.(result);
 		return result;
 	};
 

@@ -1,6 +1,6 @@
 import type { GatewayChatResult } from '../gateway';
 import { ModelNotFoundError, OllamaTimeoutError } from '../ollama';
-import { errorLabel, recordFromChatResult, recordFromError } from './call-record';
+import { errorLabel, isBackendCallError, recordFromChatResult, recordFromError } from './call-record';
 
 function chatResult(overrides: Partial<GatewayChatResult> = {}): GatewayChatResult {
 	return {
@@ -99,5 +99,22 @@ describe('errorLabel', () => {
 		expect(errorLabel('user text thrown as a string')).toBe('Error');
 		expect(errorLabel(undefined)).toBe('Error');
 		expect(errorLabel({ name: 'has spaces in it' })).toBe('Error');
+	});
+});
+
+describe('failed calls: only real backend calls, numbers from the gateway trace', () => {
+	it('tells a backend call that failed from an error that never reached a backend', () => {
+		expect(isBackendCallError(Object.assign(new Error('x'), { code: 'TIMEOUT', backend: 'gpu-1' }))).toBe(true);
+		expect(isBackendCallError(Object.assign(new Error('x'), { code: 'MODEL_NOT_FOUND', backend: 'gpu-1' }))).toBe(true);
+		expect(isBackendCallError(Object.assign(new Error('cancelled'), { code: 'ABORTED', backend: 'gpu-1' }))).toBe(false);
+		expect(isBackendCallError(Object.assign(new Error('x'), { code: 'BAD_CONFIG', backend: 'gpu-1' }))).toBe(false);
+		expect(isBackendCallError(new Error('Item 0: the "Prompt" parameter is empty'))).toBe(false);
+		expect(isBackendCallError(Object.assign(new Error('queue'), { name: 'QueueTimeoutError' }))).toBe(false);
+	});
+
+	it('takes retries and queue time from the trace the gateway attached to the error', () => {
+		const error = Object.assign(new Error('busy'), { code: 'BUSY', backend: 'gpu-2', trace: { queueMs: 40, retries: 2, cacheHit: false, warnings: [] } });
+		const failed = recordFromError(error, { model: 'm', latencyMs: 90 });
+		expect(failed).toEqual(expect.objectContaining({ backend: 'gpu-2', retries: 2, queueMs: 40, cacheHit: false, ok: false, error: 'BUSY' }));
 	});
 });

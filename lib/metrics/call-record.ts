@@ -62,20 +62,43 @@ export function recordFromChatResult(result: GatewayChatResult, extra: CallRecor
 	return record;
 }
 
+// Errors that carry a backend but were no call to it: cancelled by the caller (a sibling item
+// failed, the execution was stopped) or a configuration the transport refused before sending.
+const NOT_A_BACKEND_CALL = new Set(['ABORTED', 'BAD_CONFIG']);
+
+/**
+ * Whether an error ended a real call to a backend (timeout, unreachable, 503, 404, malformed
+ * reply …), as opposed to a parameter error, a cancelled call or one that never left the gateway.
+ * Only those are counted as failed model calls.
+ */
+export function isBackendCallError(error: unknown): boolean {
+	if (!backendOf(error)) return false;
+	const code = (error as { code?: unknown }).code;
+	return typeof code === 'string' && !NOT_A_BACKEND_CALL.has(code);
+}
+
+/** The gateway's trace of a failed call, when it attached one to the error. */
+function traceOf(error: unknown): { queueMs?: number; retries?: number } {
+	const trace = error && typeof error === 'object' ? (error as { trace?: unknown }).trace : undefined;
+	return trace && typeof trace === 'object' ? (trace as { queueMs?: number; retries?: number }) : {};
+}
+
 export function recordFromError(error: unknown, context: FailedCallContext): CallRecord {
+	const trace = traceOf(error);
 	const record: CallRecord = {
 		model: context.model,
 		backend: context.backend ?? backendOf(error) ?? 'unknown',
 		ok: false,
 		error: errorLabel(error),
 		latencyMs: context.latencyMs,
-		queueMs: context.queueMs ?? 0,
+		queueMs: context.queueMs ?? (typeof trace.queueMs === 'number' ? trace.queueMs : 0),
 		loadMs: 0,
 		promptEvalMs: 0,
 		evalMs: 0,
 		promptTokens: 0,
 		completionTokens: 0,
-		retries: context.retries ?? 0,
+		retries: context.retries ?? (typeof trace.retries === 'number' ? trace.retries : 0),
+		// A call that failed was answered by no cache.
 		cacheHit: false,
 	};
 	if (context.estimatedPromptTokens !== undefined) record.estimatedPromptTokens = context.estimatedPromptTokens;

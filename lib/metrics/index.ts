@@ -5,6 +5,7 @@
 export {
 	recordFromChatResult,
 	recordFromError,
+	isBackendCallError,
 	errorLabel,
 	type CallRecord,
 	type CallRecordExtra,
@@ -14,5 +15,5 @@ export { itemMetrics, type ItemMetrics } from './item-metrics';
 export { RunSummary, type RunSummaryData, type CallCounts } from './run-summary';
 export type { LatencyPercentiles } from './percentile';
 export type { AggregateCounts, AggregateStats, MetricsSnapshot } from './snapshot';
-export { ProcessMetrics, processMetrics, DEFAULT_LATENCY_WINDOW, type ProcessMetricsOptions } from './process-metrics';
-export { RedisMetricsStore, type RedisMetricsOptions } from './redis-metrics';
+export { ProcessMetrics, processMetrics, DEFAULT_LATENCY_WINDOW, DEFAULT_MAX_NAMES, OTHER_NAME, type ProcessMetricsOptions } from './process-metrics';
+export { RedisMetricsStore, DEFAULT_METRICS_TTL_SECONDS, type RedisMetricsOptions } from './redis-metrics';

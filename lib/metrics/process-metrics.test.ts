@@ -112,3 +112,17 @@ describe('processMetrics()', () => {
 		expect(otherCopy?.processMetrics()).toBe(processMetrics());
 	});
 });
+
+describe('ProcessMetrics key bound', () => {
+	it('keeps at most maxNames names per kind; later new names share one "(other)" entry', () => {
+		const metrics = new ProcessMetrics({ maxNames: 5 });
+		for (let i = 0; i < 1000; i++) metrics.record(record({ model: `model-from-an-expression-${i}`, backend: 'gpu-a' }));
+		const snapshot = metrics.snapshot();
+		expect(Object.keys(snapshot.byModel)).toHaveLength(6);
+		expect(snapshot.byModel['(other)'].calls).toBe(995);
+		expect(snapshot.byModel['model-from-an-expression-0'].calls).toBe(1);
+		// A name already counted keeps its own entry.
+		metrics.record(record({ model: 'model-from-an-expression-3' }));
+		expect(metrics.snapshot().byModel['model-from-an-expression-3'].calls).toBe(2);
+	});
+});

@@ -12,10 +12,16 @@ import {
 } from './snapshot';
 
 export const DEFAULT_LATENCY_WINDOW = 1000;
+/** Backend or model names kept per kind; model names come from expressions, so they must be bounded. */
+export const DEFAULT_MAX_NAMES = 256;
+/** Where calls for names past the bound are counted. */
+export const OTHER_NAME = '(other)';
 
 export interface ProcessMetricsOptions {
 	/** Latencies kept per backend and per model for percentiles (default 1,000). */
 	window?: number;
+	/** Distinct names kept per kind (default 256); calls for later new names count under "(other)". */
+	maxNames?: number;
 }
 
 interface Aggregate {
@@ -26,12 +32,14 @@ interface Aggregate {
 /** Aggregates of every call made in this process, per backend and per model. */
 export class ProcessMetrics {
 	private readonly window: number;
+	private readonly maxNames: number;
 	private readonly byBackend = new Map<string, Aggregate>();
 	private readonly byModel = new Map<string, Aggregate>();
 	private since: Date | null = null;
 
 	constructor(options: ProcessMetricsOptions = {}) {
 		this.window = validWindow(options.window ?? DEFAULT_LATENCY_WINDOW);
+		this.maxNames = validWindow(options.maxNames ?? DEFAULT_MAX_NAMES);
 	}
 
 	record(record: CallRecord): void {
@@ -55,7 +63,8 @@ export class ProcessMetrics {
 		this.since = null;
 	}
 
-	private add(into: Map<string, Aggregate>, key: string, counts: AggregateCounts, latencyMs: number): void {
+	private add(into: Map<string, Aggregate>, name: string, counts: AggregateCounts, latencyMs: number): void {
+		const key = into.has(name) || into.size < this.maxNames ? name : OTHER_NAME;
 		let aggregate = into.get(key);
 		if (!aggregate) into.set(key, (aggregate = { counts: emptyCounts(), latencies: new LatencyWindow(this.window) }));
 		addCounts(aggregate.counts, counts);

@@ -131,7 +131,7 @@ describe('RedisMetricsStore against a real redis-server', () => {
 	});
 
 	it('reset deletes every key of its namespace, by SCAN, and nothing of a neighbouring one', async () => {
-		const store = new RedisMetricsStore(client(), { namespace: 'metrics' });
+		const store = new RedisMetricsStore(client(), { namespace: 'metrics', maxNames: 1000 });
 		const neighbour = new RedisMetricsStore(client(), { namespace: 'metrics:other' });
 		// Enough distinct names that SCAN needs more than one cursor step.
 		await Promise.all(
@@ -174,5 +174,29 @@ describe('RedisMetricsStore against a real redis-server', () => {
 		const redis = client();
 		expect(() => new RedisMetricsStore(redis, { namespace: '' })).toThrow(RangeError);
 		expect(() => new RedisMetricsStore(redis, { window: 0 })).toThrow(RangeError);
+	});
+
+	it('gives every key it writes a TTL (no key lives for ever)', async () => {
+		const namespace = `ttl-${Date.now()}`;
+		const store = new RedisMetricsStore(client(), { namespace, ttlSeconds: 120 });
+		await store.record(record({ backend: 'gpu-a', model: 'llama3.1:8b' }));
+		const raw = client({ ...server.config, keyPrefix: '' });
+		const keys = await rawKeys(raw, `${prefix()}${namespace}:*`);
+		expect(keys.length).toBeGreaterThanOrEqual(7);
+		for (const key of keys) {
+			const ttl = await raw.ttl(key);
+			expect([key, ttl > 0 && ttl <= 120]).toEqual([key, true]);
+		}
+	});
+
+	it('bounds the names it keeps (model names come from expressions); the rest share "(other)"', async () => {
+		const namespace = `bound-${Date.now()}`;
+		const store = new RedisMetricsStore(client(), { namespace, maxNames: 4 });
+		for (let i = 0; i < 50; i++) await store.record(record({ backend: 'gpu-a', model: `m-${i}` }));
+		const snapshot = await store.snapshot();
+		expect(Object.keys(snapshot.byModel).sort()).toEqual(['(other)', 'm-0', 'm-1', 'm-2', 'm-3'].sort());
+		expect(snapshot.byModel['(other)'].calls).toBe(46);
+		const raw = client({ ...server.config, keyPrefix: '' });
+		expect((await rawKeys(raw, `${prefix()}${namespace}:model:*`)).length).toBeLessThanOrEqual(10);
 	});
 });

@@ -2,7 +2,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 
 import type { CallRecord } from './call-record';
 import { validWindow } from './latency-window';
-import { DEFAULT_LATENCY_WINDOW } from './process-metrics';
+import { DEFAULT_LATENCY_WINDOW, DEFAULT_MAX_NAMES, OTHER_NAME } from './process-metrics';
 import { decodeName, encodeName, MetricKeys, type MetricKind } from './redis-keys';
 import {
 	COUNTER_FIELDS,
@@ -20,19 +20,57 @@ export interface RedisMetricsOptions {
 	namespace?: string;
 	/** Latencies kept per backend and per model, across all workers (default 1,000). */
 	window?: number;
+	/** Seconds every key lives after its last write (default 7 days; 0 = no expiry). */
+	ttlSeconds?: number;
+	/** Distinct names kept per kind across all workers (default 256); later new names count under "(other)". */
+	maxNames?: number;
 }
+
+export const DEFAULT_METRICS_TTL_SECONDS = 7 * 24 * 3600;
 
 const KINDS: readonly MetricKind[] = ['backend', 'model'];
 const SCAN_BATCH = 500;
 
 /**
+ * One record, atomically and in one round trip. KEYS: since, the two index sets, then per kind
+ * (backend, model) the name's counters and latency list and the "(other)" entry's. ARGV: the two
+ * encoded names, the other-name, max names, window, TTL (0 = none), latency, now (ms), then
+ * counter field/increment pairs. A name that is new while its index already holds max names is
+ * counted under "(other)", so workers racing for the last free name cannot overshoot the bound.
+ */
+const RECORD_SCRIPT = `
+local other, maxNames, window, ttl = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+redis.call('SET', KEYS[1], ARGV[8], 'NX')
+if ttl > 0 then redis.call('EXPIRE', KEYS[1], ttl) end
+for k = 0, 1 do
+	local index, name, base = KEYS[2 + k], ARGV[1 + k], 4 + k * 4
+	local counters, latencies = KEYS[base], KEYS[base + 1]
+	if redis.call('SISMEMBER', index, name) == 0 and redis.call('SCARD', index) >= maxNames then
+		name, counters, latencies = other, KEYS[base + 2], KEYS[base + 3]
+	end
+	redis.call('SADD', index, name)
+	for f = 9, #ARGV, 2 do redis.call('HINCRBY', counters, ARGV[f], ARGV[f + 1]) end
+	redis.call('LPUSH', latencies, ARGV[7])
+	redis.call('LTRIM', latencies, 0, window - 1)
+	if ttl > 0 then
+		redis.call('EXPIRE', index, ttl)
+		redis.call('EXPIRE', counters, ttl)
+		redis.call('EXPIRE', latencies, ttl)
+	end
+end
+return 1`;
+
+/**
  * The process aggregates, kept in Redis so every n8n queue-mode worker adds to the same numbers.
  * Only counters, latencies and backend/model names are written: no prompt text, no secrets.
- * Keys do not expire; `reset()` clears them.
+ * Every key expires `ttlSeconds` after its last write (7 days by default); names are bounded
+ * (`maxNames` per kind). `reset()` clears them all.
  */
 export class RedisMetricsStore {
 	private readonly keys: MetricKeys;
 	private readonly window: number;
+	private readonly ttlSeconds: number;
+	private readonly maxNames: number;
 
 	constructor(
 		private readonly redis: Redis,
@@ -40,25 +78,40 @@ export class RedisMetricsStore {
 	) {
 		this.keys = new MetricKeys(options.namespace ?? 'metrics');
 		this.window = validWindow(options.window ?? DEFAULT_LATENCY_WINDOW);
+		this.ttlSeconds = Math.max(0, Math.floor(options.ttlSeconds ?? DEFAULT_METRICS_TTL_SECONDS));
+		this.maxNames = validWindow(options.maxNames ?? DEFAULT_MAX_NAMES);
 	}
 
-	/** Adds one call, in a single pipelined round trip. */
+	/** Adds one call, in a single round trip (one script). */
 	async record(record: CallRecord): Promise<void> {
 		const counts = countsOf(record);
+		const other = encodeName(OTHER_NAME);
+		const names = KINDS.map((kind) => encodeName(kind === 'backend' ? record.backend : record.model));
+		const keys = [
+			this.keys.since,
+			...KINDS.map((kind) => this.keys.index(kind)),
+			...KINDS.flatMap((kind, i) => [
+				this.keys.counters(kind, names[i]),
+				this.keys.latencies(kind, names[i]),
+				this.keys.counters(kind, other),
+				this.keys.latencies(kind, other),
+			]),
+		];
+		const increments = COUNTER_FIELDS.filter((field) => counts[field] !== 0).flatMap((field) => [field, String(counts[field])]);
 		const latency = String(Math.round(record.latencyMs * 10) / 10);
-		const pipeline = this.redis.pipeline();
-		pipeline.set(this.keys.since, String(Date.now()), 'NX');
-		for (const kind of KINDS) {
-			const name = encodeName(kind === 'backend' ? record.backend : record.model);
-			const counters = this.keys.counters(kind, name);
-			for (const field of COUNTER_FIELDS) {
-				if (counts[field] !== 0) pipeline.hincrby(counters, field, counts[field]);
-			}
-			pipeline.lpush(this.keys.latencies(kind, name), latency);
-			pipeline.ltrim(this.keys.latencies(kind, name), 0, this.window - 1);
-			pipeline.sadd(this.keys.index(kind), name);
-		}
-		await execOrThrow(pipeline);
+		await this.redis.eval(
+			RECORD_SCRIPT,
+			keys.length,
+			...keys,
+			...names,
+			other,
+			String(this.maxNames),
+			String(this.window),
+			String(this.ttlSeconds),
+			latency,
+			String(Date.now()),
+			...increments,
+		);
 	}
 
 	/** Totals across every worker that records into this Redis and namespace (two round trips). */

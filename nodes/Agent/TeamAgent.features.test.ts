@@ -100,6 +100,38 @@ describe('Team Agent: tokens and metrics', () => {
 	});
 });
 
+describe('Team Agent: metrics count real backend calls only', () => {
+	it('a parameter error and the sibling calls it cancels are no failed model calls; a 404 from the backend is', async () => {
+		processMetrics().reset();
+		sim.setFaults({ firstTokenDelayMs: 300 });
+		try {
+			const result = await runWorkflow(basic(), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'slow one' }, { text: '   ' }, { text: 'slow two' }] });
+			expect(result.error('Team Agent')!.message).toMatch(/Item 1: the "Prompt" parameter is empty/);
+		} finally {
+			sim.setFaults({ firstTokenDelayMs: 0 });
+		}
+		const afterCancel = processMetrics().snapshot();
+		expect(afterCancel.byBackend).not.toHaveProperty('unknown');
+		expect(Object.values(afterCancel.byBackend).reduce((n, s) => n + s.errors, 0)).toBe(0);
+
+		const missing = await runWorkflow(basic({ model: 'missing-model:1b', options: { summaryItem: true } }), {
+			credentials: { ollamaClusterApi: ollama() },
+			input: [{ text: 'x' }],
+		});
+		expect(missing.error('Team Agent')!.message).toMatch(/not available on Ollama backend "sim"/);
+		expect(processMetrics().snapshot().byBackend.sim).toMatchObject({ calls: 1, errors: 1 });
+		expect(processMetrics().snapshot().byModel['missing-model:1b']).toMatchObject({ calls: 1, errors: 1 });
+	});
+
+	it('counts the successful calls of an item that fails afterwards (a reply that never validates)', async () => {
+		processMetrics().reset();
+		sim.addScript({ match: 'broken', reply: 'not json' });
+		sim.addScript({ match: 'rejected because', reply: 'still not json' });
+		await runWorkflow(basic({ outputFormat: 'json' }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'broken' }] });
+		expect(processMetrics().snapshot().byBackend.sim).toMatchObject({ calls: 2, errors: 0 });
+	});
+});
+
 describe('Team Agent: output formats', () => {
 	const schema = JSON.stringify({ type: 'object', properties: { city: { type: 'string' }, population: { type: 'integer' } }, required: ['city', 'population'] });
 

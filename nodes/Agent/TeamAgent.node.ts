@@ -9,7 +9,7 @@ import {
 
 import { runAgent } from '../../lib/agent';
 import { SessionQueue, sessionPath } from '../../lib/memory';
-import { processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
+import { isBackendCallError, processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
 import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
@@ -89,21 +89,19 @@ export class TeamAgent implements INodeType {
 					tools,
 					signal,
 					onChunk: sendChunk && ((text) => sendChunk('item', itemIndex, text)),
+					// Metrics count real backend calls only, as each one ends: not parameter errors, not calls
+					// cancelled because a sibling item failed, and the calls of an item that fails later do count.
+					onCall: (call) => record(recordFromChatResult(call)),
+					onCallFailed: (error, call) => {
+						if (isBackendCallError(error)) record(recordFromError(error, call));
+					},
 					onToolCall: (call) =>
 						this.logAiEvent('ai-tool-called', JSON.stringify({ item: itemIndex, tool: call.tool, ms: call.durationMs, ok: !call.error })),
 				}));
 				sendChunk?.('end', itemIndex);
-				// Summaries and aggregates count model calls (tool turns, retries and summaries included).
-				run.calls.forEach((call, i) =>
-					record(recordFromChatResult(call, i === run.mainCallIndex ? { estimatedPromptTokens: run.estimate.estimatedTokens } : {})),
-				);
 				return toOutputJson(run, performance.now() - started.get(itemIndex)!);
 			},
-			(itemIndex, error) => {
-				sendChunk?.('error', itemIndex, (error as Error).message);
-				const model = String(this.getNodeParameter('model', itemIndex, '') ?? '');
-				record(recordFromError(error, { model, latencyMs: performance.now() - (started.get(itemIndex) ?? performance.now()) }));
-			},
+			(itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message),
 		);
 
 		this.logAiEvent('ai-llm-generated-output', summary.toLogMessage());
