@@ -4,3 +4,4 @@ export { createRouter, type BalancerRouter } from './router';
 export { STRATEGIES, type BalancerSettings, type RouterOptions, type Strategy } from './options';
 export type { BackendHealth } from './health';
 export { BackendRequestError, type HttpReply } from './backend-http';
+export { sendApiRequest, publicBaseUrl, type ApiRequest, type ApiReply } from './send-request';

@@ -1,0 +1,107 @@
+import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+
+const on = (...operation: string[]) => ({ show: { operation } });
+
+export const loadBalancerSubtitle =
+	'={{ {"selectBackend": "Select Backend", "health": "Health", "warmUp": "Warm Up", "sendRequest": "Send Request"}[$parameter["operation"]] }}';
+
+export const loadBalancerCredentials: INodeCredentialDescription[] = [
+	{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
+	{ name: 'agentTeamRedisApi', displayName: 'Redis (shared balancing state)', required: false, testedBy: 'agentTeamRedisApiTest' },
+];
+
+export const loadBalancerProperties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Select Backend', value: 'selectBackend', action: 'Select the backend for an item', description: 'The backend the balancer would send this item to: name and base URL, for other nodes such as HTTP Request' },
+			{ name: 'Health', value: 'health', action: 'Report the health of every backend', description: 'Per backend: up or down, circuit, loaded models, in flight, slots, latency, error rate' },
+			{ name: 'Warm Up', value: 'warmUp', action: 'Load a model on the backends', description: 'Load a model on every backend (or the ones named) so the first calls pay no load time' },
+			{ name: 'Send Request', value: 'sendRequest', action: 'Send an Ollama API request', description: 'Any Ollama API call through the balancer, with failover' },
+		],
+		default: 'selectBackend',
+	},
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'string',
+		default: 'llama3.2:3b',
+		required: true,
+		displayOptions: on('selectBackend', 'warmUp'),
+		description: 'The model the item will use: backends where it is loaded are preferred, backends without it are skipped',
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		displayOptions: on('selectBackend'),
+		description: 'Optional: the prompt the item will send, so a backend that already holds its prefix in its prompt cache is preferred',
+	},
+	{
+		displayName: 'Backends',
+		name: 'backends',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. gpu-1, gpu-2',
+		displayOptions: on('warmUp'),
+		description: 'Names of the backends to warm up, comma-separated. Empty: all.',
+	},
+	{
+		displayName: 'Keep Alive',
+		name: 'keepAlive',
+		type: 'string',
+		default: '30m',
+		displayOptions: on('warmUp'),
+		description: 'How long Ollama keeps the model loaded (Ollama duration such as 30m, or seconds; -1 = until unloaded)',
+	},
+	{
+		displayName: 'Probe Now',
+		name: 'probe',
+		type: 'boolean',
+		default: true,
+		displayOptions: on('health'),
+		description: 'Whether to probe every backend (GET /api/ps) before reporting, rather than report what the last probe and real calls showed',
+	},
+	{
+		displayName: 'Method',
+		name: 'method',
+		type: 'options',
+		options: [
+			{ name: 'GET', value: 'GET' },
+			{ name: 'POST', value: 'POST' },
+			{ name: 'DELETE', value: 'DELETE' },
+		],
+		default: 'POST',
+		displayOptions: on('sendRequest'),
+	},
+	{
+		displayName: 'Path',
+		name: 'path',
+		type: 'string',
+		default: '/api/chat',
+		placeholder: '/api/show',
+		displayOptions: on('sendRequest'),
+		description: 'Ollama API path. /api/chat and /api/embed go through the whole gateway (queue, slots, failover, cache); other paths to the backend the balancer picks for the body\'s model.',
+	},
+	{
+		displayName: 'Body (JSON)',
+		name: 'body',
+		type: 'json',
+		default: '{\n  "model": "llama3.2:3b",\n  "messages": [{ "role": "user", "content": "Hello" }]\n}',
+		displayOptions: { show: { operation: ['sendRequest'], method: ['POST', 'DELETE'] } },
+	},
+	{
+		displayName: 'Timeout (Seconds)',
+		name: 'timeout',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 300,
+		displayOptions: on('sendRequest'),
+		description: 'For paths other than chat and embed (those use the credential\'s timeouts). 0 = none.',
+	},
+];
