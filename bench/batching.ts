@@ -1,0 +1,245 @@
+/**
+ * Batching and scheduling against the Ollama simulator configured like a GPU Ollama (shared
+ * per-model batch compute: a step of `stepMs` plus `decodeTokenMs` per decoding sequence;
+ * times scaled by `--time-scale` so the whole run stays under a minute). Printed first.
+ *   npm run bench -- batching [--texts 3000] [--requests 400] [--serial 100] [--executions 200] [--time-scale 0.05]
+ * (the issue's full sizes: --texts 10000 --requests 1000; they take longer than a minute)
+ *
+ * 1. embeddings: N texts, one call per text vs coalesced (wall time, backend calls)
+ * 2. generation: N requests of mixed lengths on 4 slots: all at once into Ollama's queue,
+ *    one at a time, and the gateway scheduler (throughput, p50/p99, slot utilisation while work
+ *    waits, 503s, failures, the scheduler's own added latency)
+ * 3. a cold model and a burst of N with OLLAMA_MAX_QUEUE 20: failures, plain vs gateway
+ * 4. 200 concurrent single-text embed calls (as from 200 webhook executions): backend calls and
+ *    p99 latency with and without cross-execution coalescing
+ * 5. multi-bin vs FIFO: p50/p99 latency of the short requests
+ */
+import { Ollama } from 'ollama';
+
+import { Gateway, type ClusterConfig } from '../lib/gateway';
+import type { SchedulerOptions } from '../lib/scheduler';
+import { startSimulator, type Simulator } from '../test/simulator';
+import type { BenchArgs } from './run';
+import { fmt, summarise } from './stats';
+
+const CHAT = 'llama3.2:3b';
+const EMBED = 'nomic-embed-text';
+const SLOTS = 4;
+
+/** 70 % short (16 tokens), 20 % medium (128), 10 % long (512), interleaved deterministically. */
+const lengthOf = (i: number) => (i % 10 < 7 ? 16 : i % 10 < 9 ? 128 : 512);
+const chatRequest = (i: number) => ({
+	model: CHAT,
+	messages: [{ role: 'user' as const, content: `Request ${i}: summarise item ${i}` }],
+	options: { num_predict: lengthOf(i) },
+});
+
+type Outcome = { ms: number; ok: boolean; busy: boolean; short: boolean; overheadMs?: number };
+
+function report(name: string, outcomes: Outcome[], wallMs: number, extra: { slotUtilisation?: number; [key: string]: unknown } = {}) {
+	const ok = outcomes.filter((o) => o.ok);
+	const lat = summarise(ok.map((o) => o.ms));
+	const short = summarise(ok.filter((o) => o.short).map((o) => o.ms));
+	return {
+		name,
+		requests: outcomes.length,
+		failed: outcomes.length - ok.length,
+		busy503: outcomes.filter((o) => o.busy).length,
+		throughputRps: (ok.length / wallMs) * 1000,
+		p50: lat.p50,
+		p99: lat.p99,
+		shortP50: short.p50,
+		shortP99: short.p99,
+		...extra,
+	};
+}
+
+/**
+ * Samples the simulator's busy slots every ms while work waits: while more of the benchmark's
+ * requests are unfinished than hold a slot (so a free slot could have been used).
+ */
+function utilisationSampler(sim: Simulator, unfinished: () => number) {
+	let busy = 0;
+	let samples = 0;
+	const timer = setInterval(() => {
+		if (unfinished() <= sim.stats.active) return;
+		busy += Math.min(sim.stats.active, SLOTS);
+		samples++;
+	}, 1);
+	return () => {
+		clearInterval(timer);
+		return samples === 0 ? NaN : busy / (samples * SLOTS);
+	};
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value?: T; error?: unknown }> {
+	const t0 = performance.now();
+	try {
+		const value = await fn();
+		return { ms: performance.now() - t0, value };
+	} catch (error) {
+		return { ms: performance.now() - t0, error };
+	}
+}
+
+const isBusy = (error: unknown) => /busy|503|maximum pending/i.test(String((error as Error)?.message ?? error));
+
+async function generation(sim: Simulator, total: number, scheduler?: SchedulerOptions) {
+	const config: ClusterConfig = { backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }], scheduler };
+	const gateway = new Gateway(config);
+	try {
+		await gateway.warmUp({ model: CHAT });
+		sim.resetStats();
+		let unfinished = total;
+		const stop = utilisationSampler(sim, () => unfinished);
+		const t0 = performance.now();
+		const outcomes = await Promise.all(
+			Array.from({ length: total }, async (_, i): Promise<Outcome> => {
+				const r = await timed(() => gateway.chat(chatRequest(i)));
+				unfinished--;
+				const v = r.value;
+				// What the gateway added beyond waiting for a slot and the HTTP call itself.
+				const overheadMs = v ? r.ms - v.latencyMs - v.queueMs : undefined;
+				return { ms: r.ms, ok: !r.error, busy: isBusy(r.error), short: lengthOf(i) === 16, overheadMs };
+			}),
+		);
+		const wallMs = performance.now() - t0;
+		const utilisation = stop();
+		const overhead = summarise(outcomes.flatMap((o) => (o.overheadMs === undefined ? [] : [o.overheadMs])));
+		return { outcomes, wallMs, utilisation, overheadP50: overhead.p50, overheadP99: overhead.p99, maxAtOllama: sim.stats.maxActive + sim.stats.maxQueued };
+	} finally {
+		await gateway.close();
+	}
+}
+
+async function plainGeneration(sim: Simulator, total: number, concurrency: number) {
+	const client = new Ollama({ host: sim.url });
+	await client.chat({ model: CHAT, messages: [] });
+	sim.resetStats();
+	const outcomes: Outcome[] = [];
+	const stop = utilisationSampler(sim, () => total - outcomes.length);
+	let next = 0;
+	const t0 = performance.now();
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < total) {
+				const i = next++;
+				const r = await timed(() => client.chat(chatRequest(i)));
+				outcomes.push({ ms: r.ms, ok: !r.error, busy: isBusy(r.error), short: lengthOf(i) === 16 });
+			}
+		}),
+	);
+	return { outcomes, wallMs: performance.now() - t0, utilisation: stop() };
+}
+
+export async function run(args: BenchArgs) {
+	const texts = Number(args.texts ?? 3000);
+	const total = Number(args.requests ?? 400);
+	const serial = Number(args.serial ?? 100);
+	const executions = Number(args.executions ?? 200);
+	const timeScale = Number(args['time-scale'] ?? 0.05);
+	const simConfig = { parallel: SLOTS, embeddingParallel: 1, timeScale, loadMs: 300, replyTokensMin: 600, replyTokensMax: 600, maxQueue: 512 };
+	const sim = await startSimulator(simConfig);
+	const o = sim.options;
+	const configLine =
+		`simulator (in-process, Ollama ${o.version} rules, queue rule "${o.queueRule}"): parallel ${o.parallel}, embedding parallel ${o.embeddingParallel}, ` +
+		`step ${fmt(o.stepMs)} ms + ${fmt(o.decodeTokenMs)} ms/decoding sequence + ${fmt(o.prefillTokenMs)} ms/prompt token (one stream alone ${fmt(o.decodeTokensPerSec, 0)} tok/s), ` +
+		`load ${o.loadMs} ms, OLLAMA_MAX_QUEUE ${o.maxQueue}, all times x${timeScale}; replies capped by num_predict 16 (70 %) / 128 (20 %) / 512 (10 %)`;
+	console.log(configLine);
+	const results: Record<string, unknown> = { simulator: { ...simConfig, stepMs: o.stepMs, decodeTokenMs: o.decodeTokenMs, prefillTokenMs: o.prefillTokenMs, queueRule: o.queueRule, version: o.version } };
+	try {
+		// 1. embeddings
+		const textList = Array.from({ length: texts }, (_, i) => `passage ${i}: a short text about topic ${i % 97}`);
+		const embedRun = async (embedBatching: ClusterConfig['embedBatching']) => {
+			const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }], embedBatching });
+			try {
+				await gateway.embed({ model: EMBED, input: 'warm up' });
+				sim.resetStats();
+				const t0 = performance.now();
+				const settled = await Promise.allSettled(textList.map((input) => gateway.embed({ model: EMBED, input })));
+				return { wallMs: performance.now() - t0, calls: sim.stats.requestsByEndpoint['/api/embed'] ?? 0, failed: settled.filter((s) => s.status === 'rejected').length };
+			} finally {
+				await gateway.close();
+			}
+		};
+		const perText = await embedRun(false);
+		const coalesced = await embedRun({ maxDelayMs: 2, targetSize: 64, limit: 512 });
+		results.embeddings = { texts, perText, coalesced, wallTimeRatio: perText.wallMs / coalesced.wallMs };
+		console.log(`\n1. ${texts} texts embedded: one call per text ${fmt(perText.wallMs, 0)} ms in ${perText.calls} calls; coalesced ${fmt(coalesced.wallMs, 0)} ms in ${coalesced.calls} calls -> ${fmt(perText.wallMs / coalesced.wallMs)}x faster (failed: ${perText.failed} / ${coalesced.failed})`);
+
+		// 2. generation, 3 ways
+		const allAtOnce = await plainGeneration(sim, total, total);
+		const oneAtATime = await plainGeneration(sim, serial, 1);
+		const scheduled = await generation(sim, total);
+		const gen = [
+			report('all at once into Ollama', allAtOnce.outcomes, allAtOnce.wallMs, { slotUtilisation: allAtOnce.utilisation }),
+			report(`one at a time (${serial} requests)`, oneAtATime.outcomes, oneAtATime.wallMs, { slotUtilisation: oneAtATime.utilisation }),
+			report('gateway scheduler', scheduled.outcomes, scheduled.wallMs, {
+				slotUtilisation: scheduled.utilisation,
+				addedP50Ms: scheduled.overheadP50,
+				addedP99Ms: scheduled.overheadP99,
+				maxAtOllama: scheduled.maxAtOllama,
+			}),
+		];
+		results.generation = gen;
+		console.log(`\n2. ${total} generation requests of mixed lengths on ${SLOTS} slots`);
+		console.log('                                    req/s   p50 ms   p99 ms  slot use  503s  failed');
+		for (const g of gen) {
+			console.log(
+				`${g.name.padEnd(34)} ${fmt(g.throughputRps, 1).padStart(7)} ${fmt(g.p50, 1).padStart(8)} ${fmt(g.p99, 1).padStart(8)} ${fmt(100 * (g.slotUtilisation ?? NaN), 1).padStart(8)}% ${String(g.busy503).padStart(5)} ${String(g.failed).padStart(7)}`,
+			);
+		}
+		console.log(`scheduler's own added latency per call (beyond queue wait and the HTTP call): p50 ${fmt(scheduled.overheadP50, 3)} ms, p99 ${fmt(scheduled.overheadP99, 3)} ms; at most ${scheduled.maxAtOllama} calls at Ollama`);
+
+		// 3. cold burst
+		const coldSim = await startSimulator({ ...simConfig, maxQueue: 20 });
+		try {
+			const plainCold = await Promise.allSettled(Array.from({ length: total }, (_, i) => new Ollama({ host: coldSim.url }).chat({ ...chatRequest(i), options: { num_predict: 16 } })));
+			const plain503 = coldSim.stats.rejected503;
+			coldSim.unloadAll();
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			coldSim.resetStats();
+			const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: coldSim.url, weight: 1, parallel: SLOTS }] });
+			const gwCold = await Promise.allSettled(Array.from({ length: total }, (_, i) => gateway.chat({ ...chatRequest(i), options: { num_predict: 16 } })));
+			await gateway.close();
+			const cold = {
+				plain: { failed: plainCold.filter((s) => s.status === 'rejected').length, http503: plain503 },
+				gateway: { failed: gwCold.filter((s) => s.status === 'rejected').length, http503: coldSim.stats.rejected503 },
+			};
+			results.coldBurst = cold;
+			console.log(`\n3. cold model, burst of ${total}, OLLAMA_MAX_QUEUE 20: plain client ${cold.plain.failed} failed (${cold.plain.http503} x 503); gateway ${cold.gateway.failed} failed (${cold.gateway.http503} x 503 seen, requeued)`);
+		} finally {
+			await coldSim.close();
+		}
+
+		// 4. many small executions
+		const executionsRun = async (embedBatching: ClusterConfig['embedBatching']) => {
+			const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }], embedBatching });
+			try {
+				await gateway.embed({ model: EMBED, input: 'warm up' });
+				sim.resetStats();
+				const t0 = performance.now();
+				const latencies = await Promise.all(Array.from({ length: executions }, async (_, i) => (await timed(() => gateway.embed({ model: EMBED, input: `webhook ${i} text` }))).ms));
+				return { wallMs: performance.now() - t0, calls: sim.stats.requestsByEndpoint['/api/embed'] ?? 0, ...summarise(latencies) };
+			} finally {
+				await gateway.close();
+			}
+		};
+		const without = await executionsRun(false);
+		const withCoalescing = await executionsRun({ maxDelayMs: 2, targetSize: 64, limit: 512 });
+		results.executions = { executions, without, with: withCoalescing };
+		console.log(`\n4. ${executions} concurrent single-text executions: without coalescing ${without.calls} backend calls, p99 ${fmt(without.p99, 1)} ms; with ${withCoalescing.calls} calls, p99 ${fmt(withCoalescing.p99, 1)} ms`);
+
+		// 5. multi-bin vs FIFO
+		const fifo = report('FIFO', scheduled.outcomes, scheduled.wallMs);
+		const binned = await generation(sim, total, { multiBin: true });
+		const multi = report('multi-bin', binned.outcomes, binned.wallMs);
+		results.multiBin = { fifo, multiBin: multi };
+		console.log(`\n5. short requests (num_predict 16), ${total} mixed requests at once on ${SLOTS} slots`);
+		console.log(`FIFO       p50 ${fmt(fifo.shortP50, 1)} ms  p99 ${fmt(fifo.shortP99, 1)} ms  (all: ${fmt(fifo.throughputRps, 1)} req/s, p99 ${fmt(fifo.p99, 1)} ms)`);
+		console.log(`multi-bin  p50 ${fmt(multi.shortP50, 1)} ms  p99 ${fmt(multi.shortP99, 1)} ms  (all: ${fmt(multi.throughputRps, 1)} req/s, p99 ${fmt(multi.p99, 1)} ms)`);
+	} finally {
+		await sim.close();
+	}
+	return results;
+}
