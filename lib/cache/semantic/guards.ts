@@ -55,7 +55,8 @@ function entities(text: string): string {
 		const word = raw.replace(/['’]s$/u, '').replace(/[.-]+$/u, '');
 		const acronym = /^\p{Lu}[\p{Lu}\p{N}]+$/u.test(word);
 		const capitalised = /^\p{Lu}/u.test(word) && /\p{Ll}/u.test(word);
-		if (acronym || (capitalised && !sentenceStart)) found.add(word.toLowerCase());
+		const formatWord = Object.values(FORMATS).some((re) => re.test(word)); // JSON, CSV … are the format guard's
+		if (!formatWord && (acronym || (capitalised && !sentenceStart))) found.add(word.toLowerCase());
 		sentenceStart = false;
 	}
 	return sortedKey([...found]);
