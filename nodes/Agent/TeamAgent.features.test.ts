@@ -357,6 +357,43 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 		expect(json(reload).warnings).toEqual([expect.stringMatching(/num_ctx 4096 → 8192 makes backend "sim" reload model "llama3.2:3b"/)]);
 	});
 
+	it('a failing warm-up goes through the item error path: named item and field, continueOnFail honoured', async () => {
+		const warmUp = (settings: Record<string, unknown> = {}) => {
+			const wf = basic({ model: 'missing-model:1b', options: { warmUp: true } });
+			Object.assign(wf.nodes.find((n) => n.name === 'Team Agent')!, settings);
+			return wf;
+		};
+		const failed = await runWorkflow(warmUp(), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'a' }, { text: 'b' }] });
+		const error = failed.error('Team Agent')!;
+		expect(error.message).toMatch(/^Item \d: Warming up the model failed: Model "missing-model:1b" is not available on Ollama backend "sim"/);
+		expect((error as any).description).toMatch(/"Model"/);
+
+		sim.resetStats();
+		const continued = await runWorkflow(warmUp({ onError: 'continueRegularOutput' }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'a' }, { text: 'b' }] });
+		const items = continued.output('Team Agent');
+		expect(items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(items.map((i) => (i.json as any).error)).toEqual([
+			expect.stringMatching(/^Item 0: Warming up the model failed/),
+			expect.stringMatching(/^Item 1: Warming up the model failed/),
+		]);
+		// One warm-up per backend for the run, however many items wait for it.
+		expect(sim.stats.requestsByEndpoint['/api/chat']).toBe(1);
+	});
+
+	it('a warm-up is cancelled with the execution', async () => {
+		sim.setFaults({ hangRate: 1 });
+		sim.unloadAll();
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 100);
+		const started = performance.now();
+		try {
+			await runWorkflow(basic({ options: { warmUp: true } }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'a' }], signal: controller.signal });
+		} finally {
+			sim.setFaults({ hangRate: 0 });
+		}
+		expect(performance.now() - started).toBeLessThan(2000);
+	});
+
 	it.each([
 		[{ options: { documents: '[1, 2]' } }, /Item 0: the "Documents" parameter has an entry 0/],
 		[{ options: { documents: '{not json' } }, /Item 0: the "Documents" parameter is not valid JSON/],

@@ -1,6 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -10,6 +9,7 @@ import {
 import { runAgent } from '../../lib/agent';
 import { SessionQueue, sessionPath } from '../../lib/memory';
 import { isBackendCallError, processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
+import type { ChatRequest } from '../../lib/ollama';
 import { defaultCalibrator } from '../../lib/tokens';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
@@ -19,7 +19,8 @@ import { runItemsConcurrently } from '../shared/run-items';
 import { agentProperties, agentSubtitle } from './description';
 import { getConnectedTools } from './helpers/connected-tools';
 import { conversationStoreFor } from './helpers/conversation-store';
-import { keepAliveOf, ollamaOptions, readAgentInput, readOptions } from './helpers/read-parameters';
+import { readAgentInput, readOptions } from './helpers/read-parameters';
+import { warmUpError } from './helpers/warm-up-error';
 import { toOutputJson } from './helpers/to-output-item';
 import { createChunkSender } from './helpers/stream-chunks';
 
@@ -67,11 +68,11 @@ export class TeamAgent implements INodeType {
 		};
 
 		const options = readOptions(this, 0);
-		if (options.warmUp) {
-			const model = String(this.getNodeParameter('model', 0, '')).trim();
-			const fail = (field: string, message: string) => new NodeOperationError(this.getNode(), `The "${field}" parameter ${message}`);
-			await gateway.warmUp({ model, options: ollamaOptions(options, fail), keep_alive: keepAliveOf(options) });
-		}
+		// Warm-up runs once for the run, inside the item path: its failure is each item's error
+		// (named, field, continueOnFail) and the execution's cancellation stops it.
+		let warming: Promise<unknown> | undefined;
+		const warmUp = (input: { model: string; options: NonNullable<ChatRequest['options']>; keepAlive?: string | number }, signal: AbortSignal) =>
+			(warming ??= gateway.warmUp({ model: input.model, options: input.options, keep_alive: input.keepAlive }, { signal }));
 		const sendChunk = createChunkSender(this);
 		const sessions = new SessionQueue();
 		const started = new Map<number, number>();
@@ -81,6 +82,13 @@ export class TeamAgent implements INodeType {
 			async (itemIndex, signal) => {
 				started.set(itemIndex, performance.now());
 				const input = readAgentInput(this, itemIndex);
+				if (options.warmUp) {
+					try {
+						await warmUp(input, signal);
+					} catch (error) {
+						throw warmUpError(this.getNode(), error, itemIndex);
+					}
+				}
 				sendChunk?.('begin', itemIndex);
 				const run = await sessions.run(input.session && sessionPath(input.session), async () => await runAgent(input, {
 					gateway,
