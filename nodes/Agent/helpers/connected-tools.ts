@@ -33,8 +33,12 @@ function parametersOf(schema: unknown): Record<string, unknown> {
  */
 export async function getConnectedTools(ctx: IExecuteFunctions): Promise<AgentTool[]> {
 	// A sub-node that fails to load throws n8n's own "Error in sub-node …": let it through, a
-	// broken tool must not silently disappear from what the model is offered.
-	const connected = ((await ctx.getInputConnectionData(NodeConnectionTypes.AiTool, 0)) ?? []) as unknown[];
+	// broken tool must not silently disappear from what the model is offered. The node's tool
+	// variant (run by an AI Agent or an Orchestrator) has no inputs at all: it has no tools.
+	const connected = ((await ctx.getInputConnectionData(NodeConnectionTypes.AiTool, 0).catch((error: Error) => {
+		if (/does not have input of type/.test(error?.message ?? '')) return [];
+		throw error;
+	})) ?? []) as unknown[];
 	const flat = (Array.isArray(connected) ? connected : [connected]).flatMap((t) => (isToolkit(t) ? t.getTools() : [t as LangChainToolLike]));
 	const seen = new Set<string>();
 	return flat.map((tool) => {
