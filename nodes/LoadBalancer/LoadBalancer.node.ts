@@ -14,7 +14,6 @@ import type { ChatRequest, EmbedRequest } from '../../lib/ollama';
 import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
-import { sharedRedisFor } from '../shared/redis-for-node';
 import { runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
 
@@ -115,8 +114,6 @@ export class LoadBalancer implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const gateway = await gatewayForNode(this);
-		const redis = await sharedRedisFor(this);
-		if (redis) gateway.shareState(redis);
 		const operation = this.getNodeParameter('operation', 0) as string;
 
 		if (operation === 'health') {
