@@ -18,3 +18,4 @@ export type { CacheCounters, CacheStats } from './stats';
 export function createCacheStage(options: Partial<CacheStageOptions> = {}): CacheStage {
 	return new CacheStage({ scope: '', backends: [], ...options });
 }
+export { KeyValueCache, sharedKeyValueCache, type KeyValueHit, type SemanticKey } from './key-value-cache';

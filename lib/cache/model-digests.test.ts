@@ -11,7 +11,7 @@ let server: Server;
 let url: string;
 
 beforeAll(async () => {
-	server = createServer((req, res) => {
+	server = createServer((_req, res) => {
 		tagsCalls++;
 		res.setHeader('content-type', 'application/json');
 		res.end(JSON.stringify({ models: [{ name: 'llama3.2:3b', model: 'llama3.2:3b', digest, size: 1, modified_at: '2025-01-01T00:00:00Z', details: {} }] }));
