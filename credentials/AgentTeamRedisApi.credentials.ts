@@ -28,5 +28,13 @@ export class AgentTeamRedisApi implements ICredentialType {
 			placeholder: 'agent-team:',
 			description: 'Prepended to every key this package writes, so several setups can share one Redis',
 		},
+		{
+			displayName: 'Cache Encryption Key',
+			name: 'cacheEncryptionKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Optional. Cached answers are stored in Redis encrypted with AES-256-GCM under a key derived from this secret. Empty: stored as plain (compressed) JSON.',
+		},
 	];
 }
