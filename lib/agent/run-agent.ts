@@ -1,6 +1,7 @@
 import type { Gateway, GatewayChatResult } from '../gateway';
 import type { ConversationStore, SessionRef } from '../memory';
 import type { ChatRequest, Message } from '../ollama';
+import type { CachePolicy } from '../pipeline';
 import {
 	compactPrompt,
 	ContextOverflowError,
@@ -41,6 +42,8 @@ export interface AgentRunInput {
 		encoding: TokenEncoding;
 	};
 	maxToolIterations: number;
+	/** Answer from / store in the response cache (lib/cache); absent: no caching for this item. */
+	cache?: CachePolicy;
 }
 
 export interface AgentRunDeps {
@@ -98,7 +101,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		const started = performance.now();
 		let result: GatewayChatResult;
 		try {
-			result = await gateway.chat(request, { signal, onChunk: stream ? deps.onChunk : undefined });
+			result = await gateway.chat(request, { signal, onChunk: stream ? deps.onChunk : undefined, hints: input.cache && { cache: input.cache } });
 		} catch (error) {
 			deps.onCallFailed?.(error, { model: request.model, latencyMs: performance.now() - started });
 			throw error;
