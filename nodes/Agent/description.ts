@@ -89,6 +89,42 @@ export const agentProperties: INodeProperties[] = [
 				description: 'Whether to send the run summary (calls, tokens, p50/p95 latency, errors) as one item on the Run Summary output',
 			},
 			{
+				displayName: 'Cache',
+				name: 'cache',
+				type: 'fixedCollection',
+				placeholder: 'Add Cache Settings',
+				default: {},
+				description:
+					'Answer a repeated prompt (or, with semantic, a reworded one) from the response cache instead of the model. Only deterministic calls (temperature 0 or a seed) unless told otherwise. With the Redis credential, shared by all workers.',
+				options: [
+					{
+						displayName: 'Settings',
+						name: 'settings',
+						values: [
+							{
+								displayName: 'Mode',
+								name: 'mode',
+								type: 'options',
+								options: [
+									{ name: 'Off', value: 'off' },
+									{ name: 'Exact', value: 'exact', description: 'The same request (model digest, prompts, options) answered before' },
+									{ name: 'Exact + Semantic', value: 'semantic', description: 'Also a prompt that means the same (embedding similarity, guarded against changed numbers, negations, names, formats)' },
+								],
+								default: 'exact',
+							},
+							{ displayName: 'TTL (Seconds)', name: 'ttl', type: 'number', typeOptions: { minValue: 0 }, default: 3600, description: 'How long an answer stays cached (0 = one hour)' },
+							{ displayName: 'Namespace', name: 'namespace', type: 'string', default: '={{ $workflow.id }}', description: 'Workflows with different namespaces never read each other\'s answers' },
+							{ displayName: 'Similarity Threshold', name: 'threshold', type: 'number', typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 3 }, default: 0.95, displayOptions: { show: { mode: ['semantic'] } } },
+							{ displayName: 'Embedding Model', name: 'embedModel', type: 'string', default: 'nomic-embed-text', displayOptions: { show: { mode: ['semantic'] } } },
+							{ displayName: 'Shadow Mode', name: 'shadow', type: 'boolean', default: false, displayOptions: { show: { mode: ['semantic'] } }, description: 'Whether to only record what the semantic layer would have served (see the Cache node\'s Stats) without serving it' },
+							{ displayName: 'Cache Non-Deterministic Calls', name: 'nonDeterministic', type: 'boolean', default: false, description: 'Whether to cache calls with temperature above 0 and no seed too' },
+							{ displayName: 'Cache Tool Calls', name: 'toolCalls', type: 'boolean', default: false, description: 'Whether to cache replies that ask for tool calls' },
+							{ displayName: 'Skip Cache', name: 'skip', type: 'boolean', default: false, description: 'Whether to leave this item out of the cache (e.g. an expression that is true for personal data)' },
+						],
+					},
+				],
+			},
+			{
 				displayName: 'Compact Prompt',
 				name: 'compact',
 				type: 'boolean',
