@@ -15,6 +15,8 @@
 #   7. publish examples/agent-webhook.json and agent-webhook-streaming.json, one n8n start,
 #      POST to both: the lastNode answer; the streamed NDJSON chunks and when they arrived
 #      (stream-client.js, assert-stream.js; the simulator decodes slowly for that call)
+#   6b/7. the Orchestrator examples (test/e2e/orchestrator.sh): n8n execute the daily report, the team
+#      of Team Agent tools and the debate; POST the research team's streaming webhook
 #   8. stop everything (always, from the EXIT trap), print the phase timings
 #
 # Environment:
@@ -36,6 +38,8 @@ source "$E2E_DIR/lib.sh"
 source "$E2E_DIR/install-n8n.sh"
 # shellcheck source=n8n-package.sh
 source "$E2E_DIR/n8n-package.sh"
+# shellcheck source=orchestrator.sh
+source "$E2E_DIR/orchestrator.sh"
 
 N8N_E2E_TIMEOUT=${N8N_E2E_TIMEOUT:-240}
 BACKEND_NAME=sim
@@ -139,7 +143,8 @@ log "simulator at $SIM_URL (pid $SIM_PID)"
 
 # ---------------------------------------------------------------------------------------------
 phase "5. import credentials + the example workflows, n8n execute examples/agent-basic.json"
-EXAMPLES=(agent-basic agent-tools agent-webhook agent-webhook-streaming)
+EXAMPLES=(agent-basic agent-tools agent-webhook agent-webhook-streaming
+	orchestrator-research-webhook orchestrator-daily-report orchestrator-canvas-team orchestrator-debate)
 EXAMPLE_FILES=()
 for f in "${EXAMPLES[@]}"; do
 	[[ -f $REPO/examples/$f.json ]] || die "examples/$f.json does not exist"
@@ -197,6 +202,10 @@ tools_check+="), fed the result back (2 chat calls), memory \"demo-session\", ru
 RESULTS+=("$tools_check")
 
 # ---------------------------------------------------------------------------------------------
+phase "6b. Orchestrator: n8n execute the daily report (its Run Now trigger), the canvas team (Team Agent tools), the debate"
+orchestrator_execute_examples
+
+# ---------------------------------------------------------------------------------------------
 phase "7. webhooks: publish examples/agent-webhook.json + agent-webhook-streaming.json, n8n start, POST both"
 HOOK_PATH=$(wf agent-webhook 'w.webhooks[0] ? w.webhooks[0].path : ""')
 HOOK_METHOD=$(wf agent-webhook 'w.webhooks[0] ? w.webhooks[0].method : ""')
@@ -209,6 +218,7 @@ STREAM_NODE=$(wf agent-webhook-streaming 'w.agentNodes[0].name')
 # and update:workflow --active=true is deprecated (it calls the same publishVersion).
 n8n_cmd publish-webhook publish:workflow --id="$HOOK_ID"
 n8n_cmd publish-stream publish:workflow --id="$STREAM_ID"
+orchestrator_publish_webhook
 
 start_bg "$WORK/n8n-start.log" env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" start
 E2E_N8N_PID=$BG_PID
@@ -263,6 +273,8 @@ sim_stats "$WORK/sim-stats-5.json"
 node "$E2E_DIR/assert-sim.js" "$WORK/sim-stats-4.json" "$WORK/sim-stats-5.json" 1 "simulator after the streaming webhook call" ||
 	die "the simulator did not get the streaming execution's chat request" "$WORK/sim.log" "$WORK/n8n-start.log"
 RESULTS+=("$STREAM_METHOD /webhook/$STREAM_PATH (responseMode streaming): $(node -p 'const s = require(process.argv[1]); `${s.itemChunks} item chunks from the Team Agent, first at ${Math.round(s.firstItemMs)} ms, last at ${Math.round(s.lastItemMs)} ms, response ended at ${Math.round(s.responseEndMs)} ms`' "$WORK/stream-summary.json")")
+
+orchestrator_call_webhook
 
 # ---------------------------------------------------------------------------------------------
 phase "8. stop n8n and the simulator"
