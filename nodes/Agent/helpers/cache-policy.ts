@@ -1,0 +1,37 @@
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+
+import type { LayerChoice } from '../../../lib/cache';
+import type { CachePolicy } from '../../../lib/pipeline';
+
+interface CacheSettings {
+	mode?: 'off' | 'exact' | 'semantic';
+	ttl?: number;
+	namespace?: string;
+	threshold?: number;
+	embedModel?: string;
+	shadow?: boolean;
+	nonDeterministic?: boolean;
+	toolCalls?: boolean;
+	skip?: boolean;
+}
+
+/** The item's cache policy from Options → Cache (undefined: off, or skipped for this item). */
+export function readCachePolicy(ctx: IExecuteFunctions, itemIndex: number, layers: LayerChoice): CachePolicy | undefined {
+	const settings = (ctx.getNodeParameter('options.cache.settings', itemIndex, {}) ?? {}) as CacheSettings;
+	const mode = settings.mode ?? 'off';
+	if (mode === 'off' || settings.skip) return undefined;
+	const fail = (field: string, message: string) => new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex });
+	const namespace = String(settings.namespace ?? '').trim() || String(ctx.getWorkflow().id ?? 'workflow');
+	if (settings.threshold !== undefined && !(settings.threshold > 0 && settings.threshold <= 1)) throw fail('Similarity Threshold', 'must be between 0 and 1');
+	return {
+		mode,
+		namespace,
+		ttlSeconds: settings.ttl,
+		threshold: settings.threshold,
+		embedModel: settings.embedModel?.trim() || undefined,
+		shadow: settings.shadow === true,
+		nonDeterministic: settings.nonDeterministic === true,
+		toolCalls: settings.toolCalls === true,
+		...layers,
+	};
+}
