@@ -11,6 +11,7 @@ import { SessionQueue, sessionPath } from '../../lib/memory';
 import { isBackendCallError, processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, RunSummary, type CallRecord } from '../../lib/metrics';
 import type { ChatRequest } from '../../lib/ollama';
 import { defaultCalibrator } from '../../lib/tokens';
+import { cacheLayersFor } from '../shared/cache-layers';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
@@ -19,6 +20,7 @@ import { runItemsConcurrently } from '../shared/run-items';
 import { agentProperties, agentSubtitle } from './description';
 import { getConnectedTools } from './helpers/connected-tools';
 import { conversationStoreFor } from './helpers/conversation-store';
+import { readCachePolicy } from './helpers/cache-policy';
 import { readAgentInput, readOptions } from './helpers/read-parameters';
 import { warmUpError } from './helpers/warm-up-error';
 import { toOutputJson } from './helpers/to-output-item';
@@ -58,6 +60,7 @@ export class TeamAgent implements INodeType {
 		const gateway = await gatewayForNode(this);
 		const tools = await getConnectedTools(this);
 		const redis = await sharedRedisFor(this);
+		const cacheLayers = await cacheLayersFor(this);
 		const store = conversationStoreFor(redis);
 		const redisMetrics = redis && new RedisMetricsStore(redis);
 		const summary = new RunSummary();
@@ -81,7 +84,7 @@ export class TeamAgent implements INodeType {
 			this,
 			async (itemIndex, signal) => {
 				started.set(itemIndex, performance.now());
-				const input = readAgentInput(this, itemIndex);
+				const input = { ...readAgentInput(this, itemIndex), cache: readCachePolicy(this, itemIndex, cacheLayers) };
 				if (options.warmUp) {
 					try {
 						await warmUp(input, signal);
