@@ -60,6 +60,9 @@ export function toOutputJson(run: AgentRunResult, latencyMs: number): IDataObjec
 		cacheHit: metrics.cacheHit,
 		context: run.context as unknown as IDataObject,
 	};
+	// which cache layer answered (l1, l2, semantic with its similarity, or an identical call in flight)
+	if (metrics.cacheHit && run.final.cacheLayer) json.cacheLayer = run.final.cacheLayer;
+	if (metrics.cacheHit && run.final.similarity !== undefined) json.similarity = run.final.similarity;
 	if (run.trace.length) json.toolCalls = run.trace as unknown as IDataObject[];
 	if (run.memory) json.memory = run.memory;
 	if (run.warnings.length) json.warnings = run.warnings;
