@@ -100,6 +100,8 @@ describe('official ollama client', () => {
 });
 
 describe("n8n's own Ollama nodes (@n8n/n8n-nodes-langchain, in-process)", () => {
+	// the first require of n8n's node packages takes seconds (more on a busy machine)
+	jest.setTimeout(120_000);
 	const dir = findN8nLangchainNodes();
 	const need = () => {
 		if (!dir) throw new Error("n8n's @n8n/n8n-nodes-langchain is not installed: run `bash test/e2e/install-n8n.sh` (CI does, before npm test)");

@@ -45,7 +45,7 @@ test('requests beyond `parallel` slots wait in a FIFO queue', async () => {
 	expect(last).toBeLessThan(3000);
 	// the queued ones report their waiting time in total_duration
 	const totals = results.map(({ r }) => r.json.total_duration as number).sort((a, b) => a - b);
-	expect(totals[4]).toBeGreaterThan(totals[0] + 150e6);
+	expect(totals[4]).toBeGreaterThan(totals[0] + 60e6);
 	// FIFO: a late request never overtakes by more than the parallel width
 	expect(new Set(done.slice(0, 2))).not.toContain(4);
 });
@@ -167,7 +167,7 @@ test('stream chunks are paced by decodeTokensPerSec; timeScale scales all comput
 	const spread = content[content.length - 1].at - content[0].at;
 	// 29 gaps of 10 ms
 	expect(spread).toBeGreaterThan(200);
-	expect(spread).toBeLessThan(800);
+	expect(spread).toBeLessThan(5000); // generous: a loaded machine delays timers
 	const final = lines[lines.length - 1].obj;
 	expect(final.eval_count).toBe(30);
 	expect(final.eval_duration).toBe(300e6);

@@ -123,8 +123,8 @@ interface DeliverJob {
 	promptTokens: number;
 	stream: boolean;
 	genContext?: { prompt: string; system: string };
-	/** the prompt's token ids, matched against the slots' KV caches */
-	promptIds: CacheContent;
+	/** the prompt's token ids, matched against the slots' KV caches (undefined: the cache is not tracked) */
+	promptIds?: CacheContent;
 	/** what the slot's cache holds after the reply (prompt + reply) */
 	cacheAfter?: () => CacheContent;
 }
@@ -693,6 +693,15 @@ export class SimServer implements SchedulerHost {
 		return true;
 	}
 
+	/**
+	 * The prompt cache changes what a client sees only through compute time or (on 0.30.0) the counts;
+	 * with no compute time and whole-prompt counts it is not tracked, which saves two tokenisations
+	 * per request (zero-compute benchmarks measure the client, not the simulator).
+	 */
+	private tracksPromptCache(): boolean {
+		return this.options.timeScale > 0 || this.countsUncachedOnly();
+	}
+
 	/** Whether prompt_eval_count is only the part after the cached prefix (llama-server builds of 0.30.0). */
 	private countsUncachedOnly(): boolean {
 		const v = parseVersion(this.options.version);
@@ -796,7 +805,7 @@ export class SimServer implements SchedulerHost {
 			const numCtx = this.effectiveCtx(model, ro);
 			const { count: promptTokens, kept } = this.chatPromptTokensTruncated(messages, tools, numCtx, b.truncate !== false, model.name);
 			const plan = this.planChat(model, b, messages, tools, promptTokens, numCtx);
-			const promptIds = chatPromptTokenIds(kept, tools, model.name).slice(0, promptTokens);
+			const promptIds = this.tracksPromptCache() ? chatPromptTokenIds(kept, tools, model.name).slice(0, promptTokens) : undefined;
 			const cacheAfter = () => {
 				const reply: TokenizableMessage = { role: 'assistant', content: plan.content };
 				if (plan.toolCalls) reply.tool_calls = plan.toolCalls.map((t) => ({ function: { name: t.function.name, arguments: t.function.arguments } }));
@@ -964,7 +973,7 @@ export class SimServer implements SchedulerHost {
 			}
 			const msgs: TokenizableMessage[] = system ? [{ role: 'system', content: system }] : [];
 			msgs.push({ role: 'user', content: prompt });
-			const promptIds = raw ? simTokenIds(prompt) : chatPromptTokenIds(msgs);
+			const promptIds = !this.tracksPromptCache() ? undefined : raw ? simTokenIds(prompt) : chatPromptTokenIds(msgs);
 			const cacheAfter = () => (raw ? simTokenIds(prompt + plan.content) : chatPromptTokenIds([...msgs, { role: 'assistant', content: plan.content }]));
 			await this.deliver(ctx, handle, loadNs, {
 				kind: 'generate',
@@ -1073,7 +1082,7 @@ export class SimServer implements SchedulerHost {
 				checkCrash();
 				this.stats.evalTokens += n;
 				this.stats.completed++;
-				content = job.cacheAfter?.();
+				if (job.promptIds) content = job.cacheAfter?.();
 				return this.sendJson(res, 200, finalObj(plan.content));
 			}
 
@@ -1138,7 +1147,7 @@ export class SimServer implements SchedulerHost {
 				checkCrash();
 			}
 			this.stats.completed++;
-			content = job.cacheAfter?.();
+			if (job.promptIds) content = job.cacheAfter?.();
 			res.end(JSON.stringify(finalObj('')) + '\n');
 		} catch (e) {
 			// streamResponse: an error after the stream started is one {"error"} line inside the 200 stream
