@@ -309,14 +309,14 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	};
 
 	const probeOne = async (s: BackendState) => {
-		const t = now();
-		// An open circuit is probed once its cooldown is over (half-open), not before.
-		if (t < s.remoteOpenUntil || (!s.circuit.allows(t) && s.circuit.state === 'open')) return;
-		if (s.circuit.state === 'halfOpen') s.circuit.trial = true;
+		// Probes are cheap and off the request path, so an open circuit is probed too: a probe that
+		// succeeds closes it at once (a restarted backend takes traffic within one interval); one that
+		// fails keeps it open without lengthening the cooldown (that is for failed real calls).
 		try {
 			const running = await http.runningModels(s.backend.backend, o.probeTimeoutMs);
 			s.lastProbeOk = true;
 			s.applyProbe(running, now());
+			s.remoteOpenUntil = 0;
 			if (s.circuit.success()) {
 				shared?.circuitClosed(s.name);
 				notify();
@@ -326,6 +326,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			s.lastError = (error as Error).message;
 			const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
 			if (retryAfter !== undefined) s.retryAfterUntil = now() + retryAfter;
+			if (s.circuit.state !== 'closed') return;
 			if (s.circuit.failure(now())) {
 				shared?.circuitOpened(s.name, s.circuit.reopensAt);
 				wakeAt(s.circuit.reopensAt);
