@@ -41,7 +41,7 @@ function rawClient(url: string, sockets: number, stream = false) {
 		});
 }
 
-type Measured = { latencies: number[]; wallMs: number };
+type Measured = { latencies: number[]; wallMs: number; cpuUs: number };
 
 /** Each contender `rounds` times, alternating the order so none always runs on a warmer process. */
 async function compare<N extends string>(contenders: Record<N, (i: number) => Promise<unknown>>, total: number, concurrency: number, rounds: number) {
@@ -50,15 +50,22 @@ async function compare<N extends string>(contenders: Record<N, (i: number) => Pr
 	for (const name of names) await runConcurrent(Math.min(500, total), concurrency, contenders[name]); // warm-up
 	for (let round = 0; round < rounds; round++) {
 		const order = round % 2 === 0 ? names : [...names].reverse();
-		for (const name of order) measured[name].push(await runConcurrent(total, concurrency, contenders[name]));
+		for (const name of order) {
+			// Client CPU per call: the simulator runs in its own process, so this is the client's cost alone.
+			const cpu0 = process.cpuUsage();
+			const run = await runConcurrent(total, concurrency, contenders[name]);
+			const cpu = process.cpuUsage(cpu0);
+			measured[name].push({ ...run, cpuUs: cpu.user + cpu.system });
+		}
 	}
 	return Object.fromEntries(
 		names.map((name) => {
 			const latencies = measured[name].flatMap((m) => m.latencies);
 			const wallMs = measured[name].reduce((sum, m) => sum + m.wallMs, 0);
-			return [name, { ...summarise(latencies), throughputRps: (latencies.length / wallMs) * 1000 }];
+			const cpuUs = measured[name].reduce((sum, m) => sum + m.cpuUs, 0);
+			return [name, { ...summarise(latencies), throughputRps: (latencies.length / wallMs) * 1000, cpuUsPerCall: cpuUs / latencies.length }];
 		}),
-	) as Record<N, ReturnType<typeof summarise> & { throughputRps: number }>;
+	) as Record<N, ReturnType<typeof summarise> & { throughputRps: number; cpuUsPerCall: number }>;
 }
 
 export async function run(args: BenchArgs) {
@@ -101,16 +108,17 @@ export async function run(args: BenchArgs) {
 		parallel,
 		single,
 		gatewayVsRawThroughput: parallel.gateway.throughputRps / parallel.raw.throughputRps,
+		gatewayVsRawCpuPerCall: parallel.gateway.cpuUsPerCall / parallel.raw.cpuUsPerCall,
 		gatewayVsRawStreamThroughput: parallel.gateway.throughputRps / parallel.rawStream.throughputRps,
 		gatewayVsPlainThroughput: parallel.gateway.throughputRps / parallel.plain.throughputRps,
 		addedP50MsAtConcurrency1: single.gateway.p50 - single.raw.p50,
 		addedP50MsVsRawStreamAtConcurrency1: single.gateway.p50 - single.rawStream.p50,
 		addedP50MsVsPlainAtConcurrency1: single.gateway.p50 - single.plain.p50,
 	};
-	const row = (label: string, r: { p50: number; p99: number; throughputRps: number }) =>
-		console.log(`${label.padEnd(16)} ${fmt(r.p50, 3).padStart(8)} ${fmt(r.p99, 3).padStart(8)} ${fmt(r.throughputRps, 0).padStart(7)}`);
+	const row = (label: string, r: { p50: number; p99: number; throughputRps: number; cpuUsPerCall: number }) =>
+		console.log(`${label.padEnd(16)} ${fmt(r.p50, 3).padStart(8)} ${fmt(r.p99, 3).padStart(8)} ${fmt(r.throughputRps, 0).padStart(7)} ${fmt(r.cpuUsPerCall, 0).padStart(10)}`);
 	console.log(`transport: simulator \`${result.simulator}\` (zero compute time), ${rounds} rounds each`);
-	console.log(`\nconcurrency ${concurrency}, ${total} chat requests   p50 ms   p99 ms   req/s`);
+	console.log(`\nconcurrency ${concurrency}, ${total} chat requests   p50 ms   p99 ms   req/s  client CPU µs/call`);
 	row('raw node:http', parallel.raw);
 	row('raw, stream', parallel.rawStream);
 	row('plain Ollama', parallel.plain);
@@ -124,6 +132,7 @@ export async function run(args: BenchArgs) {
 	console.log(
 		`\ngateway/raw throughput at concurrency ${concurrency}: ${fmt(result.gatewayVsRawThroughput, 3)} (goal >= 0.7); gateway/raw stream ${fmt(result.gatewayVsRawStreamThroughput, 3)}; gateway/plain ${fmt(result.gatewayVsPlainThroughput, 3)}`,
 	);
+	console.log(`client CPU per call at concurrency ${concurrency}: gateway/raw ${fmt(result.gatewayVsRawCpuPerCall, 3)} (the simulator's CPU is not counted)`);
 	console.log(
 		`added p50 at concurrency 1: ${fmt(result.addedP50MsAtConcurrency1, 3)} ms vs raw (goal <= 0.1), ${fmt(result.addedP50MsVsRawStreamAtConcurrency1, 3)} ms vs raw streaming, ${fmt(result.addedP50MsVsPlainAtConcurrency1, 3)} ms vs plain Ollama`,
 	);
