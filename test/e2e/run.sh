@@ -40,6 +40,8 @@ source "$E2E_DIR/install-n8n.sh"
 source "$E2E_DIR/n8n-package.sh"
 # shellcheck source=orchestrator.sh
 source "$E2E_DIR/orchestrator.sh"
+# shellcheck source=cache.sh
+source "$E2E_DIR/cache.sh"
 
 N8N_E2E_TIMEOUT=${N8N_E2E_TIMEOUT:-240}
 BACKEND_NAME=sim
@@ -144,7 +146,8 @@ log "simulator at $SIM_URL (pid $SIM_PID)"
 # ---------------------------------------------------------------------------------------------
 phase "5. import credentials + the example workflows, n8n execute examples/agent-basic.json"
 EXAMPLES=(agent-basic agent-tools agent-webhook agent-webhook-streaming
-	orchestrator-research-webhook orchestrator-daily-report orchestrator-canvas-team orchestrator-debate)
+	orchestrator-research-webhook orchestrator-daily-report orchestrator-canvas-team orchestrator-debate
+	cache-agent-webhook)
 EXAMPLE_FILES=()
 for f in "${EXAMPLES[@]}"; do
 	[[ -f $REPO/examples/$f.json ]] || die "examples/$f.json does not exist"
@@ -219,6 +222,7 @@ STREAM_NODE=$(wf agent-webhook-streaming 'w.agentNodes[0].name')
 n8n_cmd publish-webhook publish:workflow --id="$HOOK_ID"
 n8n_cmd publish-stream publish:workflow --id="$STREAM_ID"
 orchestrator_publish_webhook
+cache_publish_webhook
 
 start_bg "$WORK/n8n-start.log" env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" start
 E2E_N8N_PID=$BG_PID
@@ -275,6 +279,7 @@ node "$E2E_DIR/assert-sim.js" "$WORK/sim-stats-4.json" "$WORK/sim-stats-5.json" 
 RESULTS+=("$STREAM_METHOD /webhook/$STREAM_PATH (responseMode streaming): $(node -p 'const s = require(process.argv[1]); `${s.itemChunks} item chunks from the Team Agent, first at ${Math.round(s.firstItemMs)} ms, last at ${Math.round(s.lastItemMs)} ms, response ended at ${Math.round(s.responseEndMs)} ms`' "$WORK/stream-summary.json")")
 
 orchestrator_call_webhook
+cache_call_webhook
 
 # ---------------------------------------------------------------------------------------------
 phase "8. stop n8n and the simulator"
