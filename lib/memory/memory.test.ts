@@ -1,5 +1,5 @@
 import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server';
-import { createRedisClient } from '../redis';
+import { closeRedisClient, createRedisClient } from '../redis';
 import { InMemoryConversationStore, RedisConversationStore, type ConversationStore, type SessionRef } from '.';
 import type Redis from 'ioredis';
 
@@ -90,4 +90,16 @@ describe.each(stores)('%s conversation store', (kind, make, makeOther) => {
 			expect(keys).toEqual([`${prefix}memory:shared:user%3A%2A`, `${prefix}memory:wf:wf%3A9%2A:a%3Ab%2Ac%0Ad%20e`]);
 		});
 	}
+});
+
+describe('redis conversation store errors', () => {
+	it('say that the conversation memory in Redis failed (not only ioredis\' retry text), never the password', async () => {
+		const down = createRedisClient({ host: '127.0.0.1', port: 1, password: 'pw-secret-x9' }, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+		down.on('error', () => undefined);
+		const store = new RedisConversationStore(down);
+		const failure = await store.load({ workflowId: 'wf', sessionKey: 'u' }).catch((error: Error) => error);
+		expect((failure as Error).message).toMatch(/^Conversation memory in Redis could not be read: /);
+		expect((failure as Error).message).not.toContain('pw-secret-x9');
+		await closeRedisClient(down);
+	});
 });

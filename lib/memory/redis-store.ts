@@ -4,6 +4,11 @@ import type { Message } from '../ollama';
 import { sessionPath } from './session-path';
 import { DEFAULT_STORE_LIMITS, type ConversationStore, type SessionRef, type StoreLimits } from './store';
 
+/** ioredis says "Connection is closed." or "Reached the max retries …": say what it was about. */
+const storeFailed = (what: 'read' | 'written' | 'cleared') => (error: Error): never => {
+	throw new Error(`Conversation memory in Redis could not be ${what}: ${error.message}`, { cause: error });
+};
+
 /**
  * Conversations in Redis, one list per session, so every queue-mode worker sees the same history.
  * Key: the credential's key prefix + `memory:` + `wf:<workflow id>:<session key>` (or
@@ -23,7 +28,7 @@ export class RedisConversationStore implements ConversationStore {
 	}
 
 	async load(session: SessionRef): Promise<Message[]> {
-		const raw = await this.redis.lrange(this.key(session), -this.limits.maxMessages, -1);
+		const raw = await this.redis.lrange(this.key(session), -this.limits.maxMessages, -1).catch(storeFailed('read'));
 		return raw.map((entry) => JSON.parse(entry) as Message);
 	}
 
@@ -32,12 +37,12 @@ export class RedisConversationStore implements ConversationStore {
 		const key = this.key(session);
 		const pipeline = this.redis.multi().rpush(key, ...messages.map((m) => JSON.stringify(m))).ltrim(key, -this.limits.maxMessages, -1);
 		if (this.limits.ttlSeconds > 0) pipeline.expire(key, this.limits.ttlSeconds);
-		const results = await pipeline.exec();
-		const failed = results?.find(([error]) => error);
-		if (failed) throw failed[0];
+		const results = await pipeline.exec().catch(storeFailed('written'));
+		const failedCommand = results?.find(([error]) => error);
+		if (failedCommand) throw new Error(`Conversation memory in Redis could not be written: ${(failedCommand[0] as Error).message}`);
 	}
 
 	async clear(session: SessionRef): Promise<void> {
-		await this.redis.del(this.key(session));
+		await this.redis.del(this.key(session)).catch(storeFailed('cleared'));
 	}
 }

@@ -16,8 +16,16 @@ export function toItemError(node: INode, error: unknown, itemIndex: number): Nod
 	const name = (error as Error)?.name ?? '';
 	const message = (error as Error)?.message ?? String(error);
 	const field = FIELD_OF_ERROR[name];
-	return new NodeOperationError(node, `Item ${itemIndex}: ${message}`, {
+	const text = `Item ${itemIndex}: ${message}`;
+	const itemError = new NodeOperationError(node, text, {
 		itemIndex,
 		description: field ? `Check the "${field}" parameter.` : undefined,
 	});
+	// n8n swaps a message that mentions ECONNREFUSED, ENOTFOUND … for a generic sentence, losing the
+	// item and the backend's name: keep ours, and its sentence as the description.
+	if (itemError.message !== text) {
+		itemError.description = [itemError.description, itemError.message].filter(Boolean).join(' ');
+		itemError.message = text;
+	}
+	return itemError;
 }
