@@ -15,7 +15,8 @@ import { closeRedisClient, createRedisClient } from '../lib/redis';
 import type { ChatRequest } from '../lib/ollama';
 import { startTestRedis } from '../test/helpers/redis-server';
 import { spawnSimulator, type SimulatorProcess } from '../test/helpers/spawn-simulator';
-import { DEFAULT_COST_MODEL, type SimStats } from '../test/simulator';
+import { DEFAULT_COST_MODEL, startSimulator, type SimStats } from '../test/simulator';
+import { preloadSimulatorTokenizer } from '../lib/balancer/simulators.fixture';
 import type { BenchArgs } from './run';
 import { fmt, summarise } from './stats';
 
@@ -230,10 +231,12 @@ async function learned(args: BenchArgs) {
 
 async function failover(args: BenchArgs) {
 	const total = Number(args['failover-requests'] ?? 1500);
-	const simArgs = ['--parallel', '4', '--load-ms', '100', '--decode-tps', '500', '--prefill-tps', '50000', '--reply-tokens-min', '8', '--reply-tokens-max', '24'];
-	const sims = await startSims([0, 1, 2].map(() => simArgs));
+	// In this process, so a restart is a listen on the same port (a spawned process would take
+	// seconds to start and load its tokenizer, longer than the rest of the run).
+	const options = { parallel: 4, loadMs: 100, decodeTokensPerSec: 500, prefillTokensPerSec: 50_000, replyTokensMin: 8, replyTokensMax: 24 };
+	const sims = await Promise.all([0, 1, 2].map(() => startSimulator(options)));
 	const settings: BalancerSettings = { healthIntervalMs: 200, cooldownMs: 500, failureThreshold: 3 };
-	console.log(`failover: ${total} requests, 3 backends × 4 slots, gpu-2 killed at 30 % and restarted at 70 % of the completions; probes every 200 ms, cooldown 500 ms`);
+	console.log(`failover: ${total} requests, 3 in-process backends × 4 slots, gpu-2 killed at 30 % and restarted at 70 % of the completions; probes every 200 ms, cooldown 500 ms`);
 	const gateway = gatewayFor(sims, [4, 4, 4], settings);
 	try {
 		await gateway.warmUp({ model: MODEL });
@@ -241,10 +244,10 @@ async function failover(args: BenchArgs) {
 		const latencies: number[] = [];
 		let failed = 0;
 		let done = 0;
+		let killedAt = 0;
 		let restartedAt = 0;
 		let backAt = 0;
-		const port = new URL(sims[1].url).port;
-		let killing: Promise<void> | undefined;
+		const served: Record<string, number> = {};
 		let restarting: Promise<void> | undefined;
 		const t0 = performance.now();
 		await Promise.all(
@@ -253,17 +256,19 @@ async function failover(args: BenchArgs) {
 					const r = await gateway.chat(prompt(i));
 					latencies.push(performance.now() - t0);
 					answered.set(i, (answered.get(i) ?? 0) + 1);
+					served[r.backend] = (served[r.backend] ?? 0) + 1;
 					if (r.backend === 'gpu-2' && restartedAt && !backAt) backAt = performance.now();
 				} catch {
 					failed++;
 				}
 				done++;
-				if (done >= 0.3 * total && !killing) killing = sims[1].stop();
+				if (done >= 0.3 * total && !killedAt) {
+					killedAt = performance.now();
+					void sims[1].close();
+				}
 				if (done >= 0.7 * total && !restarting) {
 					restarting = (async () => {
-						await killing;
-						sims[1] = { ...(await spawnSimulator([...simArgs, '--port', port])), args: simArgs };
-						await warm(sims[1]); // its tokenizer loads in seconds: not the balancer's doing
+						sims[1] = await startSimulator({ ...options, port: sims[1].port });
 						restartedAt = performance.now();
 					})();
 				}
@@ -272,7 +277,6 @@ async function failover(args: BenchArgs) {
 		await restarting;
 		const duplicates = [...answered.values()].filter((n) => n > 1).length;
 		const s = summarise(latencies);
-		const served = (await Promise.all(sims.map(stats))).map((x) => x.completed);
 		const out = {
 			failed,
 			duplicates,
@@ -280,14 +284,15 @@ async function failover(args: BenchArgs) {
 			p50Ms: s.p50,
 			p99Ms: s.p99,
 			recoveryMs: backAt ? backAt - restartedAt : null,
-			retries: (gateway.balancer.health()[1].errors),
+			errorsOnKilled: gateway.balancer.health()[1].errors,
+			perBackend: served,
 		};
-		console.log(`  failed ${failed} (goal 0), duplicate replies ${duplicates} (goal 0), answered ${answered.size}/${total}, p50 ${fmt(s.p50 / 1000)} s, p99 ${fmt(s.p99 / 1000)} s`);
-		console.log(`  restarted gpu-2 took traffic again after ${backAt ? `${fmt(backAt - restartedAt, 0)} ms` : 'never (the run ended first)'}; errors seen on gpu-2 ${out.retries}; completions since restart per backend ${served.join('/')}`);
+		console.log(`  failed ${failed} (goal 0), duplicate replies ${duplicates} (goal 0), answered ${answered.size}/${total}, p50 ${fmt(s.p50 / 1000)} s, p99 ${fmt(s.p99 / 1000)} s, per backend ${JSON.stringify(served)}`);
+		console.log(`  restarted gpu-2 answered again ${backAt ? `${fmt(backAt - restartedAt, 0)} ms after it listened` : 'never (the run ended first)'}; failed attempts on gpu-2 (retried elsewhere) ${out.errorsOnKilled}`);
 		return out;
 	} finally {
 		await gateway.close();
-		await Promise.all(sims.map((s) => s.stop()));
+		await Promise.all(sims.map((s) => s.close()));
 	}
 }
 
@@ -340,6 +345,7 @@ const PARTS = { strategies, prefix, eviction, learned, failover, shared } as con
 
 export async function run(args: BenchArgs) {
 	const wanted = typeof args.part === 'string' ? args.part.split(',') : Object.keys(PARTS);
+	preloadSimulatorTokenizer(); // for the in-process simulators
 	const result: Record<string, unknown> = { strategiesKnown: STRATEGIES };
 	for (const name of wanted) {
 		const part = PARTS[name as keyof typeof PARTS];
