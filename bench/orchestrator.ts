@@ -1,8 +1,8 @@
 /**
  * Orchestrator: an 8-step plan with 3 independent branches under the supervisor strategy.
- *   npm run bench -- orchestrator [--rounds 2] [--runs 400] [--part overhead]
+ *   npm run bench -- orchestrator [--rounds 2] [--runs 400] [--servers 1] [--part overhead]
  *
- * 1. Makespan against the simulator (one process, 4 slots, real decode time): the plan run as a
+ * 1. Makespan against the simulator (--servers processes, 4 slots each, real decode time): the plan run as a
  *    dependency graph, against the same plan one step at a time (Max Parallel Steps = 1), and
  *    against the critical-path lower bound (the longest dependency chain of the steps' own
  *    durations; reported with the durations of the same run, and with the one-at-a-time run's
@@ -60,17 +60,23 @@ function check(result: OrchestratorResult) {
 	if (result.status !== 'completed' || result.steps.length !== PLAN.length) throw new Error(`run did not complete: ${result.status} ${result.reason ?? ''}`);
 }
 
-async function makespanBench(rounds: number) {
-	const sim = await spawnSimulator([
-		'--parallel', '4', '--load-ms', '0', '--decode-tps', '500', '--reply-tokens-min', '40', '--reply-tokens-max', '60',
-		'--script', JSON.stringify({ match: '^PLAN THE TASK', reply: PLAN_REPLY }),
-		'--script', JSON.stringify({ match: '^REVIEW THE RESULTS', reply: REVIEW_REPLY }),
-	]);
-	const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: 4 }] });
+async function makespanBench(rounds: number, servers: number) {
+	const sims = await Promise.all(
+		Array.from({ length: servers }, () =>
+			spawnSimulator([
+				'--parallel', '4', '--load-ms', '0', '--decode-tps', '500', '--reply-tokens-min', '40', '--reply-tokens-max', '60',
+				'--script', JSON.stringify({ match: '^PLAN THE TASK', reply: PLAN_REPLY }),
+				'--script', JSON.stringify({ match: '^REVIEW THE RESULTS', reply: REVIEW_REPLY }),
+			]),
+		),
+	);
+	const gateway = new Gateway({ backends: sims.map((sim, i) => ({ name: `sim-${i + 1}`, baseUrl: sim.url, weight: 1, parallel: 4 })) });
 	const members = ['researcher', 'analyst', 'writer'].map((name) =>
 		createModelMember({ name, description: `${name} work`, model: 'llama3.2:3b', system: `You are the ${name}.`, options: { temperature: 0, seed: 1 } }, { gateway, calibrator: defaultCalibrator }),
 	);
 	const rows: Array<{ graph: number; oneAtATime: number; cpSameRun: number; cpUncontended: number; runMs: number }> = [];
+	/** Each step's duration when it ran beside others and when it ran alone: what sharing the server costs. */
+	const perStep: Record<string, { graph: number; oneAtATime: number; queueMs: number }> = {};
 	try {
 		await runOrchestrator(input(0), { gateway, members }); // warm-up: model loads, connections
 		for (let round = 0; round < rounds; round++) {
@@ -79,13 +85,17 @@ async function makespanBench(rounds: number) {
 			check(graph);
 			check(serial);
 			rows.push({ graph: makespan(graph), oneAtATime: makespan(serial), cpSameRun: criticalPath(durationsOf(graph)), cpUncontended: criticalPath(durationsOf(serial)), runMs: graph.totals.latencyMs });
+			for (const t of graph.steps) (perStep[t.id] ??= { graph: 0, oneAtATime: 0, queueMs: 0 }).graph += t.timings.durationMs / rounds;
+			for (const t of graph.steps) perStep[t.id].queueMs += t.timings.queueMs / rounds;
+			for (const t of serial.steps) perStep[t.id].oneAtATime += t.timings.durationMs / rounds;
 		}
 	} finally {
 		await gateway.close();
-		await sim.stop();
+		await Promise.all(sims.map((sim) => sim.stop()));
 	}
 	const mean = (key: keyof (typeof rows)[number]) => rows.reduce((sum, r) => sum + r[key], 0) / rows.length;
 	return {
+		servers,
 		rounds,
 		makespanMs: { graph: mean('graph'), oneAtATime: mean('oneAtATime') },
 		criticalPathMs: { sameRun: mean('cpSameRun'), uncontended: mean('cpUncontended') },
@@ -93,6 +103,7 @@ async function makespanBench(rounds: number) {
 		ratioToCriticalPath: mean('graph') / mean('cpSameRun'),
 		ratioToUncontendedCriticalPath: mean('graph') / mean('cpUncontended'),
 		wholeRunMs: mean('runMs'),
+		perStepMs: perStep,
 	};
 }
 
@@ -186,19 +197,21 @@ export async function run(args: BenchArgs) {
 		printOverhead(overhead);
 		return { overhead };
 	}
-	const makespanResult = await makespanBench(rounds);
+	const servers = Number(args.servers ?? 1);
+	const makespan = await makespanBench(rounds, servers);
 	const overhead = await overheadBench(runs);
 	const repeat = await repeatBench();
 
-	const m = makespanResult;
 	console.log(`orchestrator: supervisor, 8-step plan with 3 independent branches (a1→a2→a3, b1→b2, c1→c2, then j), ${rounds} rounds`);
-	console.log('makespan (first step start → last step end), simulator with 4 slots, ~0.1 s per step:');
-	console.log(`  dependency graph      ${fmt(m.makespanMs.graph, 0).padStart(6)} ms`);
-	console.log(`  one step at a time    ${fmt(m.makespanMs.oneAtATime, 0).padStart(6)} ms   speed-up ${fmt(m.speedupVsOneAtATime)}x`);
-	console.log(`  critical path (same run's step durations)      ${fmt(m.criticalPathMs.sameRun, 0).padStart(6)} ms   graph / bound ${fmt(m.ratioToCriticalPath, 3)} (goal <= 1.1)`);
-	console.log(`  critical path (uncontended, one-at-a-time durations) ${fmt(m.criticalPathMs.uncontended, 0).padStart(6)} ms   graph / bound ${fmt(m.ratioToUncontendedCriticalPath, 3)}`);
-	console.log(`  whole run (plan + steps + review)             ${fmt(m.wholeRunMs, 0).padStart(6)} ms`);
+	for (const m of [makespan]) {
+		console.log(`makespan (first step start → last step end), ${m.servers} simulator server(s) with 4 slots each, ~0.1 s per step:`);
+		console.log(`  dependency graph      ${fmt(m.makespanMs.graph, 0).padStart(6)} ms`);
+		console.log(`  one step at a time    ${fmt(m.makespanMs.oneAtATime, 0).padStart(6)} ms   speed-up ${fmt(m.speedupVsOneAtATime)}x`);
+		console.log(`  critical path, same run's step durations              ${fmt(m.criticalPathMs.sameRun, 0).padStart(6)} ms   graph / bound ${fmt(m.ratioToCriticalPath, 3)} (goal <= 1.1)`);
+		console.log(`  critical path, uncontended (one-at-a-time) durations  ${fmt(m.criticalPathMs.uncontended, 0).padStart(6)} ms   graph / bound ${fmt(m.ratioToUncontendedCriticalPath, 3)}`);
+		console.log(`  whole run (plan + steps + review)  ${fmt(m.wholeRunMs, 0).padStart(6)} ms`);
+	}
 	printOverhead(overhead);
 	console.log(`repeated run through one gateway: backend requests ${repeat.first.backendRequests} → ${repeat.second.backendRequests}, cache hits ${repeat.second.cacheHits}` + (repeat.cacheActive ? '' : ' — cache not measured: the gateway\'s cache stage lets every call through in this build'));
-	return { plan: PLAN.map((p) => ({ id: p.id, dependsOn: p.dependsOn })), makespan: makespanResult, overhead, repeat };
+	return { plan: PLAN.map((p) => ({ id: p.id, dependsOn: p.dependsOn })), makespan, overhead, repeat };
 }
