@@ -99,6 +99,10 @@ export class Gateway {
 		try {
 			const result = (await this.pipeline(call)) as T;
 			return { ...result, ...call.trace };
+		} catch (error) {
+			// A failed call's trace (retries, queue time) rides on the error, for metrics.
+			if (error && typeof error === 'object' && !('trace' in error)) Object.defineProperty(error, 'trace', { value: call.trace, enumerable: false });
+			throw error;
 		} finally {
 			this.inFlight--;
 			this.lastUsed = Date.now();

@@ -118,3 +118,29 @@ describe('failed calls: only real backend calls, numbers from the gateway trace'
 		expect(failed).toEqual(expect.objectContaining({ backend: 'gpu-2', retries: 2, queueMs: 40, cacheHit: false, ok: false, error: 'BUSY' }));
 	});
 });
+
+describe('failed calls through a real gateway', () => {
+	it('record the retries the gateway made (from its trace), not a constant 0', async () => {
+		const { createServer } = await import('node:http');
+		const busy = createServer((_req, res) => {
+			res.writeHead(503, { 'content-type': 'application/json' });
+			res.end('{"error":"server busy, please try again.  maximum pending requests exceeded"}');
+		});
+		await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+		const { Gateway } = await import('../gateway');
+		const gateway = new Gateway({
+			backends: [{ name: 'gpu-busy', baseUrl: `http://127.0.0.1:${(busy.address() as { port: number }).port}`, weight: 1, parallel: 1 }],
+			balancer: { retries: 2 },
+		});
+		try {
+			const error = await gateway.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+			expect(isBackendCallError(error)).toBe(true);
+			const retried = (error as { trace?: { retries: number } }).trace?.retries ?? 0;
+			expect(retried).toBeGreaterThan(0); // the gateway did retry the busy backend
+			expect(recordFromError(error, { model: 'm', latencyMs: 1 })).toEqual(expect.objectContaining({ backend: 'gpu-busy', error: 'BUSY', retries: retried }));
+		} finally {
+			await gateway.close();
+			await new Promise((resolve) => busy.close(resolve));
+		}
+	});
+});
