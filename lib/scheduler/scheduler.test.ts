@@ -1,5 +1,5 @@
 import { BackendBusyError, RequestAbortedError } from '../ollama/errors';
-import { newTrace, type Backend, type Call, type Lease, type Router } from '../pipeline';
+import { newTrace, type AttemptOutcome, type Backend, type Call, type Lease, type Router } from '../pipeline';
 import { createSchedulerStage, QueueFullError, QueueTimeoutError, type SchedulerOptions } from '.';
 
 const idOf = (call: Call) => (call.kind === 'chat' && call.request.model === 'm' ? String(call.request.messages?.[0]?.content) : call.request.model);
@@ -9,6 +9,7 @@ function fakeRouter(slots: number) {
 	const backend = { name: 'b', backend: { name: 'b', baseUrl: '', weight: 1, parallel: slots } } as unknown as Backend;
 	const inFlight = new Map<string, number>();
 	const listeners = new Set<() => void>();
+	const outcomes: AttemptOutcome[] = [];
 	let maxInFlight = 0;
 	const router: Router = {
 		tryAcquire(call) {
@@ -20,9 +21,10 @@ function fakeRouter(slots: number) {
 			let released = false;
 			return {
 				backend,
-				release() {
+				release(outcome) {
 					if (released) return;
 					released = true;
+					outcomes.push(outcome);
 					inFlight.set(call.request.model, (inFlight.get(call.request.model) ?? 1) - 1);
 					for (const l of [...listeners]) l();
 				},
@@ -34,7 +36,7 @@ function fakeRouter(slots: number) {
 		},
 		retryDelay: (_call, error, attempt) => (error instanceof BackendBusyError && attempt <= 3 ? 5 : undefined),
 	};
-	return { router, maxInFlight: () => maxInFlight };
+	return { router, outcomes, maxInFlight: () => maxInFlight };
 }
 
 /** A downstream handler whose calls finish only when the test says so; records the start order. */
@@ -66,11 +68,11 @@ const chat = (id: string, extra: CallExtra = {}, numPredict?: number): Call & { 
 });
 
 function setup(slots: number, options: SchedulerOptions = {}) {
-	const { router, maxInFlight } = fakeRouter(slots);
+	const { router, maxInFlight, outcomes } = fakeRouter(slots);
 	const stage = createSchedulerStage(router, options);
 	const ctl = controlledNext();
 	const run = (call: Call) => stage.handle(call, ctl.next);
-	return { stage, run, maxInFlight, ...ctl };
+	return { stage, run, maxInFlight, outcomes, ...ctl };
 }
 
 describe('scheduler stage', () => {
@@ -87,6 +89,21 @@ describe('scheduler stage', () => {
 		expect(started).toEqual(['a', 'b', 'c', 'd', 'e']);
 		expect(maxInFlight()).toBe(2);
 		expect(stage.stats()).toMatchObject({ waiting: 0, running: 0, dispatched: 5, maxWaiting: 3 });
+	});
+
+	it('tells the router how each attempt went: the reply, its duration, the error', async () => {
+		const { run, finishOne, outcomes } = setup(1);
+		const done = run(chat('ok'));
+		const failed = run(chat('bad'));
+		await flush();
+		await finishOne();
+		await finishOne(new Error('boom'));
+		await done;
+		await expect(failed).rejects.toThrow('boom');
+		expect(outcomes[0]).toMatchObject({ ok: true, result: { id: 'ok', evalCount: 10 } });
+		expect(outcomes[0].durationMs).toBeGreaterThanOrEqual(0);
+		expect(outcomes[0].firstTokenMs).toBeLessThanOrEqual(outcomes[0].durationMs);
+		expect(outcomes[1]).toMatchObject({ ok: false, error: { message: 'boom' } });
 	});
 
 	it('runs higher priority first, first come first served within a priority', async () => {

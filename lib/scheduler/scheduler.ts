@@ -1,7 +1,7 @@
 import { latencyPercentiles, type LatencyPercentiles } from '../metrics/percentile';
 import { LatencyWindow } from '../metrics/latency-window';
 import { RequestAbortedError } from '../ollama/errors';
-import type { AttemptOutcome, Call, Lease, Router, Stage } from '../pipeline';
+import type { Call, Lease, Router, Stage } from '../pipeline';
 import { QueueFullError, QueueTimeoutError } from './errors';
 import { Heap } from './heap';
 import { LengthPredictor } from './length-predictor';
@@ -248,7 +248,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 
 	const acquire = (call: Call, front: boolean, deadline: number): Lease | Promise<Lease> => {
 		// Fast path: nothing of this class is waiting (so nobody is overtaken) and a slot is free.
-		const cls = classes.get(classOf(call));
+		const cls = classes.size === 0 ? undefined : classes.get(classOf(call));
 		if ((!cls || cls.size === 0) && !staticBatch && !call.options.signal?.aborted) {
 			const lease = router.tryAcquire(call);
 			if (lease) return lease;
@@ -291,30 +291,36 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 				call.trace.queueMs += started - enqueued;
 				counts.dispatched++;
 				counts.running++;
+				// Stamps the first streamed piece for the router (one closure per attempt, no per-token cost beyond a check).
 				let firstTokenAt: number | undefined;
 				const onChunk = call.options.onChunk;
-				const attemptOptions = {
-					...call.options,
-					onChunk: (text: string) => {
-						firstTokenAt ??= performance.now();
-						onChunk?.(text);
+				const sent: Call = {
+					...call,
+					target: lease.backend,
+					options: {
+						...call.options,
+						onChunk: (text: string) => {
+							if (firstTokenAt === undefined) firstTokenAt = performance.now();
+							onChunk?.(text);
+						},
 					},
 				};
-				const outcome = (ok: boolean, error?: unknown): AttemptOutcome => ({
-					ok,
-					error,
-					durationMs: performance.now() - started,
-					firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
-				});
 				try {
-					const result = await next({ ...call, options: attemptOptions, target: lease.backend });
+					const result = await next(sent);
 					counts.running--;
-					lease.release(outcome(true));
+					const ended = performance.now();
+					// A non-streamed reply (embed) arrives whole: its first token is the reply.
+					lease.release({ ok: true, result, durationMs: ended - started, firstTokenMs: (firstTokenAt ?? ended) - started });
 					if (multiBin && call.kind === 'chat') predictor.observe(call, (result as { evalCount?: number }).evalCount ?? -1);
 					return result;
 				} catch (error) {
 					counts.running--;
-					lease.release(outcome(false, error));
+					lease.release({
+						ok: false,
+						error,
+						durationMs: performance.now() - started,
+						firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
+					});
 					const delay = call.options.signal?.aborted ? undefined : router.retryDelay(call, error, attempt);
 					if (delay === undefined) throw error;
 					call.trace.retries++;
