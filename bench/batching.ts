@@ -132,6 +132,25 @@ async function plainGeneration(sim: Simulator, total: number, concurrency: numbe
 	return { outcomes, wallMs: performance.now() - t0, utilisation: stop() };
 }
 
+/** One embed call per text, all at once, through a fresh gateway (coalescing on or off): wall time, backend calls, latencies. */
+async function embedMany(sim: Simulator, embedBatching: ClusterConfig['embedBatching'], texts: string[]) {
+	const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }], embedBatching });
+	try {
+		await gateway.embed({ model: EMBED, input: 'warm up' });
+		sim.resetStats();
+		const t0 = performance.now();
+		const runs = await Promise.all(texts.map((input) => timed(() => gateway.embed({ model: EMBED, input }))));
+		return {
+			wallMs: performance.now() - t0,
+			calls: sim.stats.requestsByEndpoint['/api/embed'] ?? 0,
+			failed: runs.filter((r) => r.error).length,
+			latencies: runs.map((r) => r.ms),
+		};
+	} finally {
+		await gateway.close();
+	}
+}
+
 export async function run(args: BenchArgs) {
 	const texts = Number(args.texts ?? 3000);
 	const total = Number(args.requests ?? 400);
@@ -151,16 +170,8 @@ export async function run(args: BenchArgs) {
 		// 1. embeddings
 		const textList = Array.from({ length: texts }, (_, i) => `passage ${i}: a short text about topic ${i % 97}`);
 		const embedRun = async (embedBatching: ClusterConfig['embedBatching']) => {
-			const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }], embedBatching });
-			try {
-				await gateway.embed({ model: EMBED, input: 'warm up' });
-				sim.resetStats();
-				const t0 = performance.now();
-				const settled = await Promise.allSettled(textList.map((input) => gateway.embed({ model: EMBED, input })));
-				return { wallMs: performance.now() - t0, calls: sim.stats.requestsByEndpoint['/api/embed'] ?? 0, failed: settled.filter((s) => s.status === 'rejected').length };
-			} finally {
-				await gateway.close();
-			}
+			const run = await embedMany(sim, embedBatching, textList);
+			return { wallMs: run.wallMs, calls: run.calls, failed: run.failed };
 		};
 		const perText = await embedRun(false);
 		const coalesced = await embedRun({ maxDelayMs: 2, targetSize: 64, limit: 512 });
@@ -213,17 +224,10 @@ export async function run(args: BenchArgs) {
 		}
 
 		// 4. many small executions
+		const webhookTexts = Array.from({ length: executions }, (_, i) => `webhook ${i} text`);
 		const executionsRun = async (embedBatching: ClusterConfig['embedBatching']) => {
-			const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }], embedBatching });
-			try {
-				await gateway.embed({ model: EMBED, input: 'warm up' });
-				sim.resetStats();
-				const t0 = performance.now();
-				const latencies = await Promise.all(Array.from({ length: executions }, async (_, i) => (await timed(() => gateway.embed({ model: EMBED, input: `webhook ${i} text` }))).ms));
-				return { wallMs: performance.now() - t0, calls: sim.stats.requestsByEndpoint['/api/embed'] ?? 0, ...summarise(latencies) };
-			} finally {
-				await gateway.close();
-			}
+			const run = await embedMany(sim, embedBatching, webhookTexts);
+			return { wallMs: run.wallMs, calls: run.calls, failed: run.failed, ...summarise(run.latencies) };
 		};
 		const without = await executionsRun(false);
 		const withCoalescing = await executionsRun({ maxDelayMs: 2, targetSize: 64, limit: 512 });
