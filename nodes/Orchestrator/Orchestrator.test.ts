@@ -61,7 +61,7 @@ describe('Orchestrator node (in-process n8n WorkflowExecute)', () => {
 			['s4', 'reviewer', 'ok', true],
 		]);
 		expect(json.totals).toMatchObject({ backendCalls: 6, steps: 4, leadCalls: 2, cacheHits: 0 });
-		expect(json.totals.tokens.totalTokens).toBe(sim.stats.promptTokens + sim.stats.evalTokens);
+		expect(json.totals.tokens.completionTokens).toBe(sim.stats.evalTokens);
 		// The task came from the webhook body; the lead used its own model.
 		expect(chatBodies()[0]).toMatchObject({ model: 'llama3.1:8b' });
 		expect(chatBodies()[0].messages.at(-1)!.content).toContain('How do GPUs speed up local LLMs?');
