@@ -13,7 +13,8 @@ orch_script() {
 	sim_post /_sim/scripts "$(node -e 'const [plan, review] = process.argv.slice(1); process.stdout.write(JSON.stringify([{ match: "^PLAN THE TASK", reply: plan }, { match: "^REVIEW THE RESULTS", reply: review }]))' "$1" "$ORCH_REVIEW")" >/dev/null
 }
 
-# orchestrator_execute_examples: n8n execute the daily report (Schedule Trigger), the team drawn
+# orchestrator_execute_examples: n8n execute the daily report (from its Run Now trigger: n8n execute
+# cannot start at a Schedule Trigger), the team drawn
 # from Team Agent tools and the debate, asserting each Orchestrator's output.
 orchestrator_execute_examples() {
 	local key node strategy steps members summary
