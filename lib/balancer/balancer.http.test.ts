@@ -46,8 +46,8 @@ describe('failover over HTTP', () => {
 	});
 
 	it('a runner crash after the first token: a non-streamed call is retried from scratch elsewhere, a streaming one ends with a clear error', async () => {
-		// gpu-2 answers 40 ms later, so once both have served warm calls the default strategy prefers gpu-1
-		const gw = await cluster([{ parallel: 2 }, { parallel: 2, options: { faults: { firstTokenDelayMs: 40 } } }]);
+		// gpu-2 answers 250 ms later, so once both have served warm calls the default strategy prefers gpu-1
+		const gw = await cluster([{ parallel: 2 }, { parallel: 2, options: { faults: { firstTokenDelayMs: 250 } } }]);
 		await gw.warmUp({ model: MODEL });
 		for (let i = 0; i < 4; i++) await ask(gw, i);
 		expect(gw.balancer.health().map((h) => h.requests)).toEqual([expect.any(Number), expect.any(Number)]);

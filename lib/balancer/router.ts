@@ -231,7 +231,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		m.ready = true;
 		m.lastUsed = t;
 		m.missingUntil = 0;
-		const r = (outcome.result ?? {}) as { latencyMs?: number; evalMs?: number; evalCount?: number; loadMs?: number; promptEvalMs?: number };
+		const r = (outcome.result ?? {}) as { latencyMs?: number; totalMs?: number; evalMs?: number; evalCount?: number; loadMs?: number; promptEvalMs?: number };
 		const ttft = outcome.firstTokenMs ?? (typeof r.latencyMs === 'number' && typeof r.evalMs === 'number' ? r.latencyMs - r.evalMs : undefined);
 		if (r.evalCount && r.evalMs && r.evalMs > 0) m.decodeTokensPerSec.add((r.evalCount / r.evalMs) * 1000);
 		// Latency averages only from calls that found the model loaded: a cold load says nothing about the next call.
@@ -246,9 +246,14 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		const concurrent = m.attempts.filter((a) => a.seq < record.seq && (a.endedAt === undefined || a.endedAt > firstAt + margin)).length;
 		if (concurrent === 0 && position === 1) m.aloneTtftMs.add(ttft);
 		if (!m.learned || s.configuredSlots > 0 || call.kind !== 'chat') return;
+		// Time spent waiting for a slot: as the client saw it (first token minus load and prefill) and
+		// as the server accounts it (total minus load, prefill and decode). A stall on either side
+		// inflates only its own view, so the smaller one is taken.
 		let queueMs: number | undefined;
-		if (typeof r.promptEvalMs === 'number') queueMs = ttft - (r.loadMs ?? 0) - r.promptEvalMs;
-		else if (m.aloneTtftMs.value !== undefined) queueMs = ttft - 2 * m.aloneTtftMs.value;
+		if (typeof r.promptEvalMs === 'number') {
+			queueMs = ttft - (r.loadMs ?? 0) - r.promptEvalMs;
+			if (typeof r.totalMs === 'number' && r.totalMs > 0) queueMs = Math.min(queueMs, r.totalMs - (r.loadMs ?? 0) - r.promptEvalMs - (r.evalMs ?? 0));
+		} else if (m.aloneTtftMs.value !== undefined) queueMs = ttft - 2 * m.aloneTtftMs.value;
 		if (queueMs === undefined) return;
 		// A call that really queued waited for part of another's generation, not one step.
 		const threshold = Math.max(20, 0.25 * ((m.durationMs.value ?? 0) - (m.ttftMs.value ?? 0)));

@@ -21,6 +21,11 @@ const client = () => {
 	return c;
 };
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until `ready()` holds (shared state arrives within a few sync periods; the machine may be busy). */
+async function eventually(ready: () => boolean, ms = 3000) {
+	const until = Date.now() + ms;
+	while (!ready() && Date.now() < until) await settle(20);
+}
 
 beforeAll(async () => {
 	preloadSimulatorTokenizer();
@@ -102,7 +107,7 @@ describe('two routers sharing circuits, learned limits, prefixes and counts', ()
 		const backends = [fake('a'), fake('b')];
 		const [one, two] = pair(backends);
 		one.tryAcquire(call('x', backends[0]))!.release({ ok: false, error: new BackendUnreachableError('a', 'ECONNREFUSED'), durationMs: 1 });
-		await settle(150);
+		await eventually(() => two.health()[0].circuit === 'open');
 		expect(two.health()[0].circuit).toBe('open');
 		expect(new Set(Array.from({ length: 2 }, () => two.tryAcquire(call())!.backend.name))).toEqual(new Set(['b']));
 	});
@@ -112,7 +117,7 @@ describe('two routers sharing circuits, learned limits, prefixes and counts', ()
 		const [one, two] = pair(backends);
 		const held = [one.tryAcquire(call())!, one.tryAcquire(call())!];
 		expect(held.every(Boolean)).toBe(true);
-		await settle(150);
+		await eventually(() => two.inFlight('a') === 2);
 		expect(two.inFlight('a')).toBe(2);
 		expect(two.tryAcquire(call())).toBeUndefined(); // cold: 2 slots, both taken by the other worker
 		// the first worker loses Redis without cleaning up (as a crashed process would): its counts expire (3 s)
@@ -131,7 +136,7 @@ describe('two routers sharing circuits, learned limits, prefixes and counts', ()
 		const doc = 'The shared document every turn starts with. '.repeat(10);
 		const first = one.tryAcquire(call(doc))!;
 		first.release({ ok: true, durationMs: 1 });
-		await settle(150);
+		await settle(300); // the prefix entry travels over the channel at the next sync
 		const picks = new Set(Array.from({ length: 2 }, () => {
 			const lease = two.tryAcquire(call(`${doc} and a follow-up`))!;
 			return lease.backend.name;
