@@ -7,7 +7,7 @@
  *   learned     backends of 1, 2 and 4 slots configured as 0 = learn vs the true slots: throughput
  *   failover    one backend killed at 30 % of the run, restarted at 70 %: failures, duplicates, p99, recovery time
  *   shared      two gateways on the same backends, with and without shared state in Redis: in flight per backend
- *   npm run bench -- balancer [--part strategies,prefix,...] [--requests 2000] [--sessions 200] [--turns 10]
+ *   npm run bench -- balancer [--part strategies,prefix,...] [--requests 600] [--sessions 60] [--turns 10] [--concurrency 8]
  */
 import { Gateway } from '../lib/gateway';
 import { STRATEGIES, type BalancerSettings, type Strategy } from '../lib/balancer';
@@ -114,7 +114,7 @@ async function strategies(args: BenchArgs) {
 }
 
 async function prefix(args: BenchArgs) {
-	const sessions = Number(args.sessions ?? 200);
+	const sessions = Number(args.sessions ?? 60);
 	const turns = Number(args.turns ?? 10);
 	const concurrency = Number(args.concurrency ?? 8);
 	const timeScale = Number(args['time-scale'] ?? 0.05);
@@ -168,7 +168,7 @@ async function prefix(args: BenchArgs) {
 }
 
 async function eviction(args: BenchArgs) {
-	const total = Number(args['eviction-requests'] ?? 600);
+	const total = Number(args['eviction-requests'] ?? 300);
 	// Each model fits alone in 7 GiB (3b: ~2.9 GB, 8b: ~6 GB with 2 slots × 4096 context); both do not.
 	const sims = await startSims([0, 1, 2].map(() => ['--parallel', '2', '--vram-gib', '7', '--system-memory-gib', '0', '--load-ms', '400', '--decode-tps', '500', '--prefill-tps', '50000', '--reply-tokens-min', '4', '--reply-tokens-max', '24']));
 	console.log(`eviction: ${total} requests, models ${MODEL} and ${BIG} interleaved, 3 backends × 2 slots, VRAM for one model each, load 400 ms`);
