@@ -1,24 +1,10 @@
-import { startSimulator, type Simulator } from '../../test/simulator';
-import { Gateway } from '../gateway';
+import { useSimGateway } from './sim-gateway.fixture';
 import { InMemoryConversationStore } from '../memory';
 import { countChatTokens, TokenCalibrator } from '../tokens';
 import { runAgent, type AgentRunInput, type AgentTool } from '.';
 
-let sim: Simulator;
-let gateway: Gateway;
 
-beforeAll(async () => {
-	sim = await startSimulator({ parallel: 2, timeScale: 0 });
-	gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: 2 }] });
-});
-afterEach(() => {
-	sim.clearScripts();
-	sim.resetStats();
-});
-afterAll(async () => {
-	await gateway.close();
-	await sim.close();
-});
+const env = useSimGateway();
 
 const input = (over: Partial<AgentRunInput> = {}): AgentRunInput => ({
 	model: 'llama3.2:3b',
@@ -31,7 +17,7 @@ const input = (over: Partial<AgentRunInput> = {}): AgentRunInput => ({
 	maxToolIterations: 3,
 	...over,
 });
-const chats = () => sim.stats.lastRequests.filter((r) => r.path === '/api/chat').map((r) => r.body as { messages: Array<{ role: string; content: string }>; tools?: unknown[] });
+const chats = () => env.sim.stats.lastRequests.filter((r) => r.path === '/api/chat').map((r) => r.body as { messages: Array<{ role: string; content: string }>; tools?: unknown[] });
 const calculator: AgentTool = {
 	name: 'calculator',
 	description: 'Computes an arithmetic expression',
@@ -41,10 +27,10 @@ const calculator: AgentTool = {
 
 describe('runAgent: only the answer is streamed', () => {
 	it('with tools: the chunks are exactly the final answer, none of the tool turns', async () => {
-		sim.addScript({ match: 'calculator', toolCalls: [{ name: 'calculator', arguments: { input: '6 * 7' } }], times: 1 });
+		env.sim.addScript({ match: 'calculator', toolCalls: [{ name: 'calculator', arguments: { input: '6 * 7' } }], times: 1 });
 		const chunks: string[] = [];
 		const run = await runAgent(input({ prompt: 'Ask the calculator for 6 * 7' }), {
-			gateway,
+			gateway: env.gateway,
 			calibrator: new TokenCalibrator(),
 			tools: [calculator],
 			onChunk: (text) => chunks.push(text),
@@ -54,10 +40,10 @@ describe('runAgent: only the answer is streamed', () => {
 	});
 
 	it('with a JSON reply that is rejected and retried: the rejected reply is never streamed', async () => {
-		sim.addScript({ match: 'Largest city', reply: 'Lagos, probably', times: 1 });
+		env.sim.addScript({ match: 'Largest city', reply: 'Lagos, probably', times: 1 });
 		const chunks: string[] = [];
 		const run = await runAgent(input({ prompt: 'Largest city in Africa?', format: { type: 'json' } }), {
-			gateway,
+			gateway: env.gateway,
 			calibrator: new TokenCalibrator(),
 			onChunk: (text) => chunks.push(text),
 		});
@@ -67,11 +53,11 @@ describe('runAgent: only the answer is streamed', () => {
 	});
 
 	it('with tools and a rejected JSON reply: the retry still sees the tool results', async () => {
-		sim.addScript({ match: 'calculator', toolCalls: [{ name: 'calculator', arguments: { input: '6 * 7' } }], times: 1 });
-		sim.addScript({ match: '^42$', on: 'lastMessage', reply: 'the answer is 42', times: 1 });
+		env.sim.addScript({ match: 'calculator', toolCalls: [{ name: 'calculator', arguments: { input: '6 * 7' } }], times: 1 });
+		env.sim.addScript({ match: '^42$', on: 'lastMessage', reply: 'the answer is 42', times: 1 });
 		const chunks: string[] = [];
 		const run = await runAgent(input({ prompt: 'Ask the calculator for 6 * 7, reply in JSON', format: { type: 'json' } }), {
-			gateway,
+			gateway: env.gateway,
 			calibrator: new TokenCalibrator(),
 			tools: [calculator],
 			onChunk: (text) => chunks.push(text),
@@ -83,7 +69,7 @@ describe('runAgent: only the answer is streamed', () => {
 
 	it('without tools and in text format: streams live, piece by piece', async () => {
 		const chunks: string[] = [];
-		const run = await runAgent(input({ prompt: 'Tell me a story' }), { gateway, calibrator: new TokenCalibrator(), onChunk: (text) => chunks.push(text) });
+		const run = await runAgent(input({ prompt: 'Tell me a story' }), { gateway: env.gateway, calibrator: new TokenCalibrator(), onChunk: (text) => chunks.push(text) });
 		expect(chunks.length).toBeGreaterThan(3);
 		expect(chunks.join('')).toBe(run.response);
 	});
@@ -96,9 +82,9 @@ describe('runAgent: the context is re-fitted before every tool-loop turn', () =>
 		const turn = 'We talked about the cluster layout and batching settings at length. '.repeat(20);
 		for (let i = 0; i < 6; i++) await store.append(session, [{ role: 'user', content: `${i}: ${turn}` }, { role: 'assistant', content: turn }]);
 		const huge: AgentTool = { ...calculator, name: 'lookup', invoke: async () => 'row of data, '.repeat(6000) };
-		sim.addScript({ match: 'lookup', toolCalls: [{ name: 'lookup', arguments: { input: 'all' } }], times: 1 });
+		env.sim.addScript({ match: 'lookup', toolCalls: [{ name: 'lookup', arguments: { input: 'all' } }], times: 1 });
 		const numCtx = 2048;
-		const run = await runAgent(input({ options: { num_ctx: numCtx, num_predict: 256 } }), { gateway, calibrator: new TokenCalibrator(), store, tools: [huge] });
+		const run = await runAgent(input({ options: { num_ctx: numCtx, num_predict: 256 } }), { gateway: env.gateway, calibrator: new TokenCalibrator(), store, tools: [huge] });
 		const [first, second] = chats();
 		const limit = numCtx - 256;
 		for (const body of [first, second]) expect(countChatTokens(body.messages as never, { tools: body.tools, model: 'llama3.2:3b' })).toBeLessThanOrEqual(limit);

@@ -19,10 +19,10 @@ import { startSimulator, type Simulator } from '../../test/simulator';
  * succeeds and for runs that fail every way the transport can fail, over real HTTP.
  */
 const CANARY = {
-	apiKey: 'sk-CANARY-apikey-7f3a',
+	bearer: 'sk-CANARY-apikey-7f3a',
 	header: 'CANARY-header-91bc',
-	redisPassword: 'CANARY-redispw-55d1',
-	basicPassword: 'CANARY-basicpw-2e8f',
+	redis: 'CANARY-redispw-55d1',
+	basic: 'CANARY-basicpw-2e8f',
 };
 const CANARIES = Object.values(CANARY);
 
@@ -53,11 +53,11 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-	bearerSim = await startSimulator({ parallel: 1, timeScale: 0, apiKey: CANARY.apiKey });
+	bearerSim = await startSimulator({ parallel: 1, timeScale: 0, apiKey: CANARY.bearer });
 	basicSim = await startSimulator({ parallel: 1, timeScale: 0 });
 	redis = await startTestRedis();
 	const admin = createRedisClient({ ...redis.config, keyPrefix: '' });
-	await admin.config('SET', 'requirepass', CANARY.redisPassword);
+	await admin.config('SET', 'requirepass', CANARY.redis);
 	admin.disconnect();
 	// Two replies the simulator has no switch for, from stand-ins on loopback (still real HTTP).
 	malformed = await fakeOllama(200, '<html>this is no ndjson {{{\n');
@@ -66,7 +66,7 @@ beforeAll(async () => {
 	for (const sim of [bearerSim, basicSim]) {
 		await fetch(`${sim.url}/api/chat`, {
 			method: 'POST',
-			headers: { authorization: `Bearer ${CANARY.apiKey}` },
+			headers: { authorization: `Bearer ${CANARY.bearer}` },
 			body: JSON.stringify({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'warm' }], stream: false }),
 		});
 	}
@@ -107,11 +107,11 @@ afterAll(async () => {
 const headers = { header: [{ name: 'X-Canary-Token', value: CANARY.header }] };
 const timeouts = { connectTimeout: 2, firstOutputTimeout: 1, idleTimeout: 1, totalTimeout: 4, failoverRetries: 0 };
 const backend = (baseUrl: string) => ({ backends: { backend: [{ name: 'gpu-canary', baseUrl, weight: 1, parallel: 1 }] } });
-const withBasicAuth = (url: string) => url.replace('http://', `http://ops:${CANARY.basicPassword}@`);
+const withBasicAuth = (url: string) => url.replace('http://', `http://ops:${CANARY.basic}@`);
 
 /** The two ways a secret reaches Ollama: an API key (+ header), or user:password in the Base URL (+ header). */
 const variants: Array<[string, (url?: string) => ICredentialDataDecryptedObject, () => Simulator]> = [
-	['API key', (url) => ({ ...backend(url ?? bearerSim.url), apiKey: CANARY.apiKey, headers, ...timeouts }), () => bearerSim],
+	['API key', (url) => ({ ...backend(url ?? bearerSim.url), apiKey: CANARY.bearer, headers, ...timeouts }), () => bearerSim],
 	['basic auth in the Base URL', (url) => ({ ...backend(withBasicAuth(url ?? basicSim.url)), headers, ...timeouts }), () => basicSim],
 ];
 
@@ -124,11 +124,11 @@ function agent(parameters: INodeParameters = {}, settings: Record<string, unknow
 	return wf;
 }
 
-const redisCredential = (port = redis.config.port) => ({ host: redis.config.host, port, password: CANARY.redisPassword, keyPrefix: 'canary:' });
+const redisCredential = (port = redis.config.port) => ({ host: redis.config.host, port, password: CANARY.redis, keyPrefix: 'canary:' });
 
 async function everythingLeftBehind(result: WorkflowRunResult): Promise<Record<string, string>> {
 	await new Promise((resolve) => setTimeout(resolve, 50)); // metrics are written without blocking the item
-	const reader: Redis = createRedisClient({ ...redis.config, keyPrefix: '', password: CANARY.redisPassword });
+	const reader: Redis = createRedisClient({ ...redis.config, keyPrefix: '', password: CANARY.redis });
 	try {
 		const keys = await reader.keys('*');
 		const values = await Promise.all(
