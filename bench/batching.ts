@@ -2,7 +2,7 @@
  * Batching and scheduling against the Ollama simulator configured like a GPU Ollama (shared
  * per-model batch compute: a step of `stepMs` plus `decodeTokenMs` per decoding sequence;
  * times scaled by `--time-scale` so the whole run stays under a minute). Printed first.
- *   npm run bench -- batching [--texts 3000] [--requests 400] [--serial 100] [--executions 200] [--time-scale 0.05]
+ *   npm run bench -- batching [--texts 2000] [--requests 200] [--serial 40] [--executions 200] [--time-scale 0.25]
  * (the issue's full sizes: --texts 10000 --requests 1000; they take longer than a minute)
  *
  * 1. embeddings: N texts, one call per text vs coalesced (wall time, backend calls)
@@ -152,18 +152,18 @@ async function embedMany(sim: Simulator, embedBatching: ClusterConfig['embedBatc
 }
 
 export async function run(args: BenchArgs) {
-	const texts = Number(args.texts ?? 3000);
-	const total = Number(args.requests ?? 400);
-	const serial = Number(args.serial ?? 100);
+	const texts = Number(args.texts ?? 2000);
+	const total = Number(args.requests ?? 200);
+	const serial = Number(args.serial ?? 40);
 	const executions = Number(args.executions ?? 200);
-	const timeScale = Number(args['time-scale'] ?? 0.05);
+	const timeScale = Number(args['time-scale'] ?? 0.25);
 	const simConfig = { parallel: SLOTS, embeddingParallel: 1, timeScale, loadMs: 300, replyTokensMin: 600, replyTokensMax: 600, maxQueue: 512 };
 	const sim = await startSimulator(simConfig);
 	const o = sim.options;
 	const configLine =
 		`simulator (in-process, Ollama ${o.version} rules, queue rule "${o.queueRule}"): parallel ${o.parallel}, embedding parallel ${o.embeddingParallel}, ` +
 		`step ${fmt(o.stepMs)} ms + ${fmt(o.decodeTokenMs)} ms/decoding sequence + ${fmt(o.prefillTokenMs)} ms/prompt token (one stream alone ${fmt(o.decodeTokensPerSec, 0)} tok/s), ` +
-		`load ${o.loadMs} ms, OLLAMA_MAX_QUEUE ${o.maxQueue}, all times x${timeScale}; replies capped by num_predict 16 (70 %) / 128 (20 %) / 512 (10 %)`;
+		`load ${o.loadMs} ms (cold-burst case: ${1000 / timeScale} ms), OLLAMA_MAX_QUEUE ${o.maxQueue} (cold burst: 20), all times x${timeScale}; replies capped by num_predict 16 (70 %) / 128 (20 %) / 512 (10 %)`;
 	console.log(configLine);
 	const results: Record<string, unknown> = { simulator: { ...simConfig, stepMs: o.stepMs, decodeTokenMs: o.decodeTokenMs, prefillTokenMs: o.prefillTokenMs, queueRule: o.queueRule, version: o.version } };
 	try {
@@ -203,7 +203,8 @@ export async function run(args: BenchArgs) {
 		console.log(`scheduler's own added latency per call (beyond queue wait and the HTTP call): p50 ${fmt(scheduled.overheadP50, 3)} ms, p99 ${fmt(scheduled.overheadP99, 3)} ms; at most ${scheduled.maxAtOllama} calls at Ollama`);
 
 		// 3. cold burst
-		const coldSim = await startSimulator({ ...simConfig, maxQueue: 20 });
+		// A load long enough (1 s after scaling) for the burst to pile up behind it, as a real cold load does.
+		const coldSim = await startSimulator({ ...simConfig, maxQueue: 20, loadMs: 1000 / timeScale });
 		try {
 			const plainCold = await Promise.allSettled(Array.from({ length: total }, (_, i) => new Ollama({ host: coldSim.url }).chat({ ...chatRequest(i), options: { num_predict: 16 } })));
 			const plain503 = coldSim.stats.rejected503;
