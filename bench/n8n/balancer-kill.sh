@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The Load Balancer in real n8n 2.41.1 (the e2e install): a 600-item Team Agent workflow on three
+# simulated backends of 1, 2 and 4 slots (credential with their true slots), the 2-slot backend
+# killed (SIGTERM, not restarted) at ~40 % of the expected run. Reports items/s against the capacity
+# a bare client measures on the three backends at once (each with exactly its slots in flight), and
+# items lost (output items with an error, or missing).
+# Usage: bash bench/n8n/balancer-kill.sh [ITEMS]   (N8N_E2E_SKIP_BUILD=1 packs the existing dist/)
+set -Eeuo pipefail
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../test/e2e" && pwd)
+REPO=$(cd "$E2E_DIR/../.." && pwd)
+source "$E2E_DIR/lib.sh"
+source "$E2E_DIR/install-n8n.sh"
+source "$E2E_DIR/n8n-package.sh"
+ITEMS=${1:-600}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/n8n-balancer.XXXXXX")
+trap 'stop_all_bg' EXIT
+log "work directory: $WORK"
+ensure_n8n
+install_package_into_n8n
+export_n8n_env
+export N8N_LOG_LEVEL=warn
+
+SLOTS=(1 2 4)
+URLS=()
+PIDS=()
+for i in 0 1 2; do
+	start_bg "$WORK/sim-$i.log" env -C "$REPO" node "$REPO/node_modules/tsx/dist/cli.mjs" test/simulator/cli.ts --port 0 \
+		--parallel "${SLOTS[$i]}" --load-ms 0 --decode-tps 100 --reply-tokens-min 20 --reply-tokens-max 20
+	PIDS+=("$BG_PID")
+	line=$(wait_for_line "$WORK/sim-$i.log" 'listening on http://127\.0\.0\.1:[0-9]+' 60 "$BG_PID") || die "simulator did not start" "$WORK/sim-$i.log"
+	URLS+=("$(grep -oE 'http://127\.0\.0\.1:[0-9]+' <<<"$line" | head -n 1)")
+done
+
+# capacity: a bare client on all three at once, exactly its slots in flight on each, items split by slots
+for i in 0 1 2; do
+	(cd "$REPO" && node node_modules/tsx/dist/cli.mjs bench/n8n/bare-client.ts "${URLS[$i]}" $((ITEMS * SLOTS[i] / 7)) "${SLOTS[$i]}") >"$WORK/bare-$i.json" &
+done
+wait
+CAPACITY=$(node -e 'let s=0; for (const f of process.argv.slice(1)) s += JSON.parse(require("fs").readFileSync(f, "utf8")).itemsPerSec; console.log(s.toFixed(2))' "$WORK"/bare-{0,1,2}.json)
+WITHOUT=$(node -e 'let s=0; for (const f of process.argv.slice(1)) s += JSON.parse(require("fs").readFileSync(f, "utf8")).itemsPerSec; console.log(s.toFixed(2))' "$WORK"/bare-{0,2}.json)
+log "bare-client capacity: $CAPACITY items/s on all three, $WITHOUT without the 2-slot backend"
+
+node "$REPO/bench/n8n/make-workflow.js" "$ITEMS" "$WORK/wf.json"
+node "$E2E_DIR/make-fixtures.js" --repo "$REPO" --sim-url "${URLS[0]}" --backend-name gpu-1 --out "$WORK/fx" "$WORK/wf.json" >"$WORK/fx.summary.json"
+node -e '
+const [file, ...urls] = process.argv.slice(1);
+const creds = require(file);
+const slots = [1, 2, 4];
+for (const c of creds) if (c.type === "ollamaClusterApi") {
+	const row = c.data.backends.backend[0];
+	c.data.backends.backend = urls.map((u, i) => ({ ...row, name: `gpu-${i + 1}`, baseUrl: u, parallel: slots[i] }));
+	c.data.healthInterval = 1;
+}
+require("fs").writeFileSync(file, JSON.stringify(creds));' "$WORK/fx/credentials.json" "${URLS[@]}"
+env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:credentials --input="$WORK/fx/credentials.json" >"$WORK/import.log" 2>&1
+env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:workflow --input="$WORK/fx/wf.json" >>"$WORK/import.log" 2>&1
+id=$(node -p 'require(process.argv[1]).id' "$WORK/fx/wf.json")
+
+# kill the 2-slot backend at ~40 % of the time the whole cluster would need (plus n8n's start-up, ~5 s)
+KILL_AFTER=$(node -e 'console.log((5 + 0.4 * Number(process.argv[1]) / Number(process.argv[2])).toFixed(1))' "$ITEMS" "$CAPACITY")
+( sleep "$KILL_AFTER"; kill -TERM "${PIDS[1]}" 2>/dev/null; echo "killed gpu-2 after ${KILL_AFTER}s" >"$WORK/kill.txt" ) &
+env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" execute --id="$id" --rawOutput >"$WORK/exec.out" 2>"$WORK/exec.err" || die "n8n execute failed" "$WORK/exec.err"
+wait
+cat "$WORK/kill.txt" >&2 || true
+node -e '
+const fs = require("fs");
+const { extractJson } = require(process.argv[1]);
+const [, file, items, capacity, without] = process.argv.slice(1);
+const run = extractJson(fs.readFileSync(file, "utf8"), file);
+const runs = (run.data || run).resultData.runData["Team Agent"];
+const agent = runs[runs.length - 1];
+const out = agent.data.main[0];
+const ok = out.filter((i) => !i.json.error && typeof i.json.response === "string");
+const perBackend = {};
+for (const i of ok) perBackend[i.json.backend] = (perBackend[i.json.backend] || 0) + 1;
+const perSec = (Number(items) / agent.executionTime) * 1000;
+console.log(`${items} items in real n8n, 3 backends (1/2/4 slots), gpu-2 killed mid-run: ${perSec.toFixed(1)} items/s = ${(100 * perSec / capacity).toFixed(1)} % of the three backends\x27 capacity (${capacity}/s), ${(100 * perSec / without).toFixed(1)} % of the two left (${without}/s); answered ${ok.length}, lost ${Number(items) - ok.length}; per backend ${JSON.stringify(perBackend)}; retried ${out.filter((i) => i.json.retries > 0).length}`);
+' "$E2E_DIR/json-doc.js" "$WORK/exec.out" "$ITEMS" "$CAPACITY" "$WITHOUT" | tee "$WORK/report.txt"
