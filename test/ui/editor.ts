@@ -65,6 +65,21 @@ const shot = async (page: Page, name: string, target?: ReturnType<Page['locator'
 };
 const slug = (s: string) => s.replace(/[^a-zA-Z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
 
+/**
+ * Opens an editor route. Once the app is loaded it navigates with the app's own router (what a
+ * click on a link does) instead of reloading the whole editor bundle for every page.
+ */
+async function open(page: Page, route: string) {
+	const routed = page.url().startsWith(N8N_URL) &&
+		(await page.evaluate(`(async () => {
+			const router = document.querySelector('#app')?.__vue_app__?.config.globalProperties.$router;
+			if (!router) return false;
+			await router.push(${JSON.stringify(route)});
+			return true;
+		})()`).catch(() => false));
+	if (!routed) await page.goto(`${N8N_URL}${route}`);
+}
+
 async function closeDialog(page: Page) {
 	await page.keyboard.press('Escape');
 	await page.getByTestId('credential-edit-dialog').waitFor({ state: 'hidden', timeout: 10000 }).catch(() => undefined);
@@ -77,7 +92,7 @@ async function checkCredential(s: EditorSession, type: ICredentialType): Promise
 	const { page } = s;
 	const ctx = (where: string): FormContext => ({ page, where, failures, nodeType: null, checked: [] });
 
-	await page.goto(`${N8N_URL}/home/credentials/create`);
+	await open(page, '/home/credentials/create');
 	await page.getByTestId('new-credential-type-select').locator('input').fill(type.displayName);
 	await page.getByTestId('new-credential-type-select-option').filter({ hasText: type.displayName }).first().click();
 	await page.getByTestId('new-credential-type-button').click();
@@ -85,6 +100,9 @@ async function checkCredential(s: EditorSession, type: ICredentialType): Promise
 	await dialog.waitFor();
 	await dialog.getByTestId('parameter-input-field').first().waitFor().catch(() => undefined);
 
+	const frame = page.locator('.el-dialog').filter({ has: dialog }).first();
+	await page.waitForTimeout(300);
+	await shot(page, `credential-${slug(type.name)}`, frame);
 	const values = defaultsOf(type.properties);
 	const fresh = ctx(`credential "${type.displayName}" (new)`);
 	await checkProperties(fresh, dialog, type.properties, values);
@@ -95,22 +113,27 @@ async function checkCredential(s: EditorSession, type: ICredentialType): Promise
 		const input = dialog.getByTestId(`parameter-input-${name}`).locator('input, textarea').first();
 		if (await input.count()) await input.fill(value);
 	}
-	await shot(page, `credential-${slug(type.name)}`, page.locator('.el-dialog').filter({ has: dialog }).first());
 	const [response] = await Promise.all([
 		page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/rest/credentials'),
 		page.getByTestId('credential-save-button').click(),
 	]);
 	const id = ((await response.json()) as { data?: { id?: string } }).data?.id;
-	if (!response.ok() || !id) throw new Error(`saving credential "${type.displayName}" answered HTTP ${response.status()}`);
+	if (!response.ok() || !id) throw new Error(`saving credential "${type.displayName}" answered HTTP ${response.status()}: ${(await response.text()).slice(0, 300)}`);
 	await page.waitForTimeout(1500); // the connection test runs after the save
 	await closeDialog(page);
 
-	await page.goto(`${N8N_URL}/home/credentials/${id}`);
+	await open(page, `/home/credentials/${id}`);
 	await dialog.waitFor();
 	await dialog.getByTestId('parameter-input-field').first().waitFor().catch(() => undefined);
 	const reopened = ctx(`credential "${type.displayName}" (reopened after save)`);
 	await checkProperties(reopened, dialog, type.properties, values);
 	await checkShowsWhatIsUsed(reopened, dialog, type.properties);
+	// the part below the first notice (a section heading), else the end of the form
+	const shown = type.properties.filter((p) => isShown(p, values, null));
+	const notice = shown.findIndex((p) => p.type === 'notice');
+	const target = notice >= 0 ? shown[notice + 1] : [...shown].reverse().find((p) => p.type !== 'notice');
+	if (target) await dialog.getByTestId(`parameter-input-${target.name}`).first().scrollIntoViewIfNeeded().catch(() => undefined);
+	await shot(page, `credential-${slug(type.name)}-reopened`, frame);
 	await closeDialog(page);
 	return id;
 }
@@ -163,7 +186,7 @@ async function createWorkflow(s: EditorSession, wf: WorkflowJson, credentialIds:
 }
 
 async function openCanvas(page: Page, workflowId: string, nodeId?: string) {
-	await page.goto(`${N8N_URL}/workflow/${workflowId}${nodeId ? `/${nodeId}` : ''}`);
+	await open(page, `/workflow/${workflowId}${nodeId ? `/${nodeId}` : ''}`);
 	await page.locator('[data-test-id="canvas-node"], .vue-flow__node').first().waitFor({ timeout: 30000 });
 }
 
@@ -198,6 +221,7 @@ async function checkNode(s: EditorSession, description: INodeTypeDescription, cr
 	const { page } = s;
 	const nodeId = '0a1b2c3d-0000-4000-8000-00000000a001';
 	const credentials = Object.fromEntries((description.credentials ?? []).map((c) => [c.name, { id: '', name: c.name }]));
+	const dropdownsChecked = new Set<string>();
 	for (const [index, values] of [{}, ...variants(description)].entries()) {
 		const wf: WorkflowJson = {
 			name: `UI test: ${description.displayName} ${index}`,
@@ -225,15 +249,22 @@ async function checkNode(s: EditorSession, description: INodeTypeDescription, cr
 		await checkProperties(ctx, ndv, description.properties, all);
 		log(`${where}: ${ctx.checked.length} properties checked`);
 
-		if (index === 0) await checkModelDropdowns(ctx, description, simModels);
+		await checkModelDropdowns(ctx, description, all, simModels, dropdownsChecked);
 		await page.getByTestId('ndv-close-button').first().click().catch(() => page.keyboard.press('Escape'));
 	}
 }
 
 /** Every options parameter with a loadOptionsMethod lists what the simulator serves. */
-async function checkModelDropdowns(ctx: FormContext, description: INodeTypeDescription, simModels: string[]) {
+async function checkModelDropdowns(
+	ctx: FormContext,
+	description: INodeTypeDescription,
+	values: Record<string, unknown>,
+	simModels: string[],
+	done: Set<string>,
+) {
 	for (const p of description.properties) {
-		if (p.type !== 'options' || !p.typeOptions?.loadOptionsMethod) continue;
+		if (p.type !== 'options' || !p.typeOptions?.loadOptionsMethod || done.has(p.name) || !isShown(p, values, description)) continue;
+		done.add(p.name);
 		const control = await checkControl(ctx, ctx.page.getByTestId('ndv'), p.name, p.displayName);
 		if (!control) continue;
 		await control.click();
@@ -290,15 +321,14 @@ async function runWorkflow(s: EditorSession, workflowId: string, name: string, w
 	await body.waitFor({ timeout: 10000 }).catch(() => undefined);
 	const text = (await body.innerText().catch(() => '')) ?? '';
 	if (!/\d+\s+Tokens/i.test(text)) failures.push(`example "${name}": the logs panel shows no token count for the run (it shows: ${text.replace(/\s+/g, ' ').slice(0, 300)})`);
-	// open the agent's entry so its output is shown
-	for (const d of nodeTypes) {
-		const row = body.getByText(d.defaults.name ?? d.displayName, { exact: true }).first();
-		if (await row.count()) {
-			await row.click();
-			break;
-		}
-	}
-	await page.waitForTimeout(800);
+	await shot(page, 'run-logs');
+	// the package node's panel after the run: its output
+	const node = workflowNodes.find((n) => n.type.startsWith(`${pkg.name}.`));
+	if (!node) return;
+	await open(page, `/workflow/${workflowId}/${node.id}`);
+	const output = page.getByTestId('ndv-data-container').last();
+	await output.waitFor({ timeout: 10000 }).catch(() => undefined);
+	if (!/output/.test((await output.innerText().catch(() => '')) ?? '')) failures.push(`example "${name}": the node's panel shows no output after the run`);
 	await shot(page, 'run-output');
 }
 

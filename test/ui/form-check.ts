@@ -124,7 +124,7 @@ async function checkCollection(ctx: FormContext, scope: Locator, property: INode
 
 async function checkFixedCollection(ctx: FormContext, scope: Locator, property: INodeProperties, label: string): Promise<void> {
 	const box = scope.getByTestId(`fixed-collection-${property.name}`).first();
-	if ((await box.count()) === 0) {
+	if (!(await box.waitFor({ timeout: 5000 }).then(() => true, () => false))) {
 		ctx.failures.push(`${ctx.where}: "${label}" renders no fixed collection`);
 		return;
 	}
@@ -139,7 +139,10 @@ async function checkFixedCollection(ctx: FormContext, scope: Locator, property: 
 	}
 }
 
-/** The value an input shows, as text ('' when empty); booleans as 'true'/'false'. */
+/**
+ * The value an input shows, as text; booleans as 'true'/'false'. An empty input shows its
+ * placeholder (greyed out): that is what n8n's own forms use for "the default applies".
+ */
 export async function shownValue(control: Locator): Promise<string> {
 	const role = await control.getAttribute('role');
 	if (role === 'switch' || (await control.getAttribute('class'))?.includes('el-switch')) {
@@ -147,5 +150,6 @@ export async function shownValue(control: Locator): Promise<string> {
 		return checked;
 	}
 	const editable = await control.getAttribute('contenteditable');
-	return editable === 'true' ? ((await control.textContent()) ?? '') : await control.inputValue();
+	const value = editable === 'true' ? ((await control.textContent()) ?? '') : await control.inputValue();
+	return value !== '' ? value : ((await control.getAttribute('placeholder')) ?? '');
 }

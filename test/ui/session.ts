@@ -18,8 +18,8 @@ export interface EditorSession {
 	close(): Promise<void>;
 }
 
-/** A throwaway owner for a throwaway n8n (a fresh database per run). */
-const OWNER = { email: 'ui-test@example.com', firstName: 'Ui', lastName: 'Test', password: `Ui-${randomBytes(12).toString('hex')}-1` };
+/** A throwaway owner for a throwaway n8n (a fresh database per run; UI_OWNER_PASSWORD to reuse a running one). */
+const OWNER = { email: 'ui-test@example.com', firstName: 'Ui', lastName: 'Test', password: process.env.UI_OWNER_PASSWORD ?? `Ui-${randomBytes(12).toString('hex')}-1` };
 
 export async function openEditor(options: {
 	baseUrl: string;
@@ -34,7 +34,7 @@ export async function openEditor(options: {
 		args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
 	});
 	const context = await browser.newContext({
-		viewport: { width: 1280, height: 760 },
+		viewport: { width: 1280, height: 820 },
 		deviceScaleFactor: 1,
 		colorScheme: options.colorScheme ?? 'light',
 		locale: 'en-US',
