@@ -19,7 +19,7 @@ import { readKey, readOptions, semanticKey } from './helpers/read-key';
 export class Cache implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Cache',
-		name: 'agentTeamCache',
+		name: 'cache',
 		icon: { light: 'file:cache.svg', dark: 'file:cache.dark.svg' },
 		group: ['transform'],
 		version: 1,

@@ -22,7 +22,7 @@ function example(nodes: Record<string, INodeParameters> = {}, withRedis = false)
 	const workflow = readWorkflow(join(examples, 'cache-agent-webhook.json'));
 	for (const node of workflow.nodes) {
 		if (nodes[node.name]) node.parameters = { ...node.parameters, ...nodes[node.name] };
-		if (withRedis && node.type.endsWith('agentTeamCache')) node.credentials = { ...node.credentials, agentTeamRedisApi: { id: 'r1', name: 'Redis' } };
+		if (withRedis && node.type === 'n8n-nodes-agent-team.cache') node.credentials = { ...node.credentials, agentTeamRedisApi: { id: 'r1', name: 'Redis' } };
 	}
 	return workflow;
 }

@@ -33,7 +33,7 @@ export const cacheProperties: INodeProperties[] = [
 		required: true,
 		displayOptions: on('lookup', 'store'),
 		description:
-			'What an entry is found by: any value or expression (e.g. a prompt, or several fields as an object). Only its hash is kept. In Store after the miss branch, point at the Lookup\'s item, e.g. {{ $(\'Cache Lookup\').item.json.prompt }}.',
+			'What an entry is found by: any value or expression (e.g. a prompt, or several fields as an object). Only its hash is kept. In Store after the miss branch, point at the item the Lookup saw, through $(\'Cache Lookup\').item.',
 	},
 	{
 		displayName: 'Namespace',
@@ -98,13 +98,11 @@ export const cacheProperties: INodeProperties[] = [
 		displayOptions: keyed,
 		options: [
 			{
-				displayName: 'TTL (Seconds)',
-				name: 'ttl',
-				type: 'number',
-				typeOptions: { minValue: 0 },
-				default: 3600,
-				displayOptions: { show: { '/operation': ['store'] } },
-				description: 'How long the entry lives (0 = one hour)',
+				displayName: 'Embedding Model',
+				name: 'embedModel',
+				type: 'string',
+				default: 'nomic-embed-text',
+				displayOptions: { show: { semantic: [true] } },
 			},
 			{
 				displayName: 'Semantic Lookup',
@@ -123,18 +121,20 @@ export const cacheProperties: INodeProperties[] = [
 				description: 'Cosine similarity a semantic match needs',
 			},
 			{
-				displayName: 'Embedding Model',
-				name: 'embedModel',
-				type: 'string',
-				default: 'nomic-embed-text',
-				displayOptions: { show: { semantic: [true] } },
-			},
-			{
 				displayName: 'Skip Cache',
 				name: 'skip',
 				type: 'boolean',
 				default: false,
 				description: 'Whether to leave this item out of the cache (e.g. an expression that is true for personal data): Lookup sends it to "miss", Store does not keep it',
+			},
+			{
+				displayName: 'TTL (Seconds)',
+				name: 'ttl',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 3600,
+				displayOptions: { show: { '/operation': ['store'] } },
+				description: 'How long the entry lives (0 = one hour)',
 			},
 		],
 	},
