@@ -19,7 +19,7 @@ log "work directory: $WORK"
 ensure_n8n
 install_package_into_n8n
 export_n8n_env
-export N8N_LOG_LEVEL=warn
+export N8N_LOG_LEVEL=info
 
 run_case() {
 	local name=$1 items=$2 tokens=$3 slots=$4 tps=$5 prof=$6
@@ -36,7 +36,7 @@ run_case() {
 	node "$E2E_DIR/make-fixtures.js" --repo "$REPO" --sim-url "$sim_url" --backend-name sim --out "$WORK/fx-$name" "$WORK/wf-$name.json" >"$WORK/fx-$name.summary.json"
 	node -e 'const f=process.argv[1]; const c=require(f); for (const x of c) if (x.type==="ollamaClusterApi") x.data.backends.backend[0].parallel=Number(process.argv[2]); require("fs").writeFileSync(f, JSON.stringify(c));' "$WORK/fx-$name/credentials.json" "$slots"
 	env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:credentials --input="$WORK/fx-$name/credentials.json" >"$WORK/import-$name.log" 2>&1
-	env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:workflow --input="$WORK/fx-$name/wf-$name.json" >>"$WORK/import-$name.log" 2>&1
+	env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:workflow --input="$WORK/fx-$name/workflows.json" >>"$WORK/import-$name.log" 2>&1
 	local id
 	id=$(node -p 'require(process.argv[1]).id' "$WORK/fx-$name/wf-$name.json")
 	local nodeflags=()
