@@ -4,19 +4,11 @@
  * token (at most num_batch tokens a step). Reported durations are the simulated (virtual) times,
  * so the rates below are exact, not wall-clock measurements.
  */
-import { DEFAULT_COST_MODEL, Simulator, SimulatorOptions, startSimulator } from './index';
-import { postJson, waitFor } from './testutil';
+import { DEFAULT_COST_MODEL, Simulator } from './index';
+import { postJson, waitFor, simulators } from './testutil';
 
 const MODELS = [{ name: 'sim:8b', family: 'sim', contextLength: 32768 }];
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions): Promise<Simulator> {
-	const s = await startSimulator({ models: MODELS, loadMs: 0, replyTokensMin: 80, replyTokensMax: 90, ...opts });
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators({ models: MODELS, loadMs: 0, replyTokensMin: 80, replyTokensMax: 90 });
 
 const chat = (s: Simulator, content: string, numPredict: number) =>
 	postJson(`${s.url}/api/chat`, { model: 'sim:8b', messages: [{ role: 'user', content }], stream: false, options: { num_predict: numPredict } });

@@ -5,20 +5,11 @@
  */
 import { Ollama } from 'ollama';
 
-import { Simulator, SimulatorOptions, startSimulator } from './index';
 import { embed } from './embedding';
 import { simTokenize } from './tokenizer';
-import { cos, postJson, waitFor } from './testutil';
+import { cos, postJson, waitFor, simulators } from './testutil';
 
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
-	const s = await startSimulator({ loadMs: 0, ...opts });
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators({ loadMs: 0 });
 
 test('each input takes the one slot; a batch that arrived first finishes first (EmbedHandler: one goroutine per input)', async () => {
 	// one input of ~202 tokens: a step of 5 ms + 202 x 1 ms

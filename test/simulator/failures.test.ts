@@ -7,23 +7,14 @@
  */
 import { Ollama } from 'ollama';
 
-import { Simulator, SimulatorOptions, startSimulator } from './index';
 import { ERR_LOAD_FAILED, ERR_RUNNER_STOPPED } from './scheduler';
-import { postJson, postNdjson } from './testutil';
+import { postJson, postNdjson, simulators, waitFor } from './testutil';
 
 const MODELS = [
 	{ name: 'sim:8b', family: 'sim', contextLength: 32768 },
 	{ name: 'emb', kind: 'embedding' as const, family: 'bert', contextLength: 512, embeddingLength: 64 },
 ];
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
-	const s = await startSimulator({ models: MODELS, timeScale: 1, loadMs: 80, decodeTokensPerSec: 1000, replyTokensMin: 30, replyTokensMax: 40, ...opts });
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators({ models: MODELS, timeScale: 1, loadMs: 80, decodeTokensPerSec: 1000, replyTokensMin: 30, replyTokensMax: 40 });
 
 const body = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'sim:8b', messages: [{ role: 'user', content }], ...extra });
 
@@ -42,13 +33,14 @@ test('runner crash: 500 with llm/server.go\'s text; the next request loads the m
 });
 
 test('an error after streaming started is one {"error"} line inside the 200 NDJSON stream, which then ends', async () => {
-	const s = await sim({ parallel: 2 });
+	const s = await sim({ parallel: 2, decodeTokensPerSec: 100 });
+	await postJson(`${s.url}/api/chat`, body('load', { stream: false, options: { num_predict: 1 } }));
+	// a stream already running on the runner dies with it
+	const neighbourDone = postNdjson(`${s.url}/api/chat`, body('neighbour'));
+	await waitFor(() => s.stats.active === 1, 3000, 'the neighbour to stream');
 	s.setFaults({ crashNext: 1, crashAfterTokens: 3 });
-	const [crashed, neighbour] = await Promise.all([
-		postNdjson(`${s.url}/api/chat`, body('stream that crashes')),
-		// a second stream on the same runner dies with it
-		new Promise((r) => setTimeout(r, 5)).then(() => postNdjson(`${s.url}/api/chat`, body('neighbour'))),
-	]);
+	const crashed = await postNdjson(`${s.url}/api/chat`, body('stream that crashes'));
+	const neighbour = await neighbourDone;
 	for (const res of [crashed, neighbour]) {
 		expect(res.status).toBe(200);
 		expect(res.contentType).toBe('application/x-ndjson');

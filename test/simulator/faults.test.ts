@@ -3,18 +3,9 @@
  */
 import http from 'node:http';
 import { Ollama } from 'ollama';
-import { Simulator, SimulatorOptions, startSimulator } from './index';
-import { getJson, postJson, postNdjson, sleep, waitFor } from './testutil';
+import { getJson, postJson, postNdjson, sleep, waitFor, simulators } from './testutil';
 
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions = {}): Promise<Simulator> {
-	const s = await startSimulator({ timeScale: 0, ...opts });
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators({ timeScale: 0 });
 
 const body = (content = 'hello') => ({ model: 'llama3.2:3b', messages: [{ role: 'user', content }], stream: false as const });
 

@@ -6,19 +6,11 @@
  */
 import { Ollama } from 'ollama';
 
-import { Simulator, SimulatorOptions, startSimulator } from './index';
-import { getJson, postJson } from './testutil';
+import { Simulator } from './index';
+import { getJson, postJson, simulators } from './testutil';
 
 const GIB = 1024 ** 3;
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions): Promise<Simulator> {
-	const s = await startSimulator({ loadMs: 0, timeScale: 1, decodeTokensPerSec: 2000, ...opts });
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators({ loadMs: 0, timeScale: 1, decodeTokensPerSec: 2000 });
 
 const chat = (s: Simulator, model: string, extra: Record<string, unknown> = {}) =>
 	postJson(`${s.url}/api/chat`, { model, messages: [{ role: 'user', content: 'hi' }], stream: false, options: { num_predict: 2 }, ...extra });

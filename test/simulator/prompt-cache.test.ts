@@ -4,19 +4,11 @@
  * prompt_eval_count: the whole prompt (llm/llama_server.go CacheN + PromptN since v0.30.1, and the
  * Go runners before v0.30.0); only the uncached part on v0.30.0's llama-server builds.
  */
-import { Simulator, SimulatorOptions, startSimulator } from './index';
-import { postJson } from './testutil';
+import { Simulator } from './index';
+import { postJson, simulators } from './testutil';
 
 const MODELS = [{ name: 'sim:8b', family: 'sim', contextLength: 32768 }];
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions): Promise<Simulator> {
-	const s = await startSimulator({ models: MODELS, loadMs: 0, timeScale: 0.2, ...opts });
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators({ models: MODELS, loadMs: 0, timeScale: 0.2 });
 
 const SYSTEM = { role: 'system', content: 'You are a careful assistant. '.repeat(150) }; // ~750 tokens
 type Msg = { role: string; content: string };

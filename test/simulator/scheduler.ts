@@ -295,20 +295,24 @@ export class Scheduler {
 				return;
 			}
 			t.cold = true;
-			if (signal) {
-				t.onAbort = () => {
-					t.cancelled = true;
-					const i = this.pending.indexOf(t);
-					if (i >= 0) this.pending.splice(i, 1);
-					this.syncQueueStats();
-					reject(new AbortedError());
-				};
-				signal.addEventListener('abort', t.onAbort, { once: true });
-			}
+			this.leaveOnAbort(t, this.pending, reject, () => (t.cancelled = true));
 			this.pending.push(t);
 			this.syncQueueStats();
 			this.pump();
 		});
+	}
+
+	/** When the waiter's signal aborts, it leaves `queue` and rejects with AbortedError. */
+	private leaveOnAbort<W extends { signal?: AbortSignal; onAbort?: () => void }>(w: W, queue: W[], reject: (e: Error) => void, before?: () => void): void {
+		if (!w.signal) return;
+		w.onAbort = () => {
+			before?.();
+			const i = queue.indexOf(w);
+			if (i >= 0) queue.splice(i, 1);
+			this.syncQueueStats();
+			reject(new AbortedError());
+		};
+		w.signal.addEventListener('abort', w.onAbort, { once: true });
 	}
 
 	private detach(t: Ticket): void {
@@ -501,15 +505,7 @@ export class Scheduler {
 				reject(new MaxQueueError());
 				return;
 			}
-			if (signal) {
-				w.onAbort = () => {
-					const i = r.slotWaiters.indexOf(w);
-					if (i >= 0) r.slotWaiters.splice(i, 1);
-					this.syncQueueStats();
-					reject(new AbortedError());
-				};
-				signal.addEventListener('abort', w.onAbort, { once: true });
-			}
+			this.leaveOnAbort(w, r.slotWaiters, reject);
 			r.slotWaiters.push(w);
 			this.syncQueueStats();
 		});

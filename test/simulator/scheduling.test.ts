@@ -4,18 +4,10 @@
  * Each test starts its own simulator so counters and loaded models do not leak between tests.
  */
 import { Ollama } from 'ollama';
-import { ERR_MAX_QUEUE, Simulator, SimulatorOptions, startSimulator } from './index';
-import { getJson, postJson, postNdjson, sleep } from './testutil';
+import { ERR_MAX_QUEUE, Simulator } from './index';
+import { getJson, postJson, postNdjson, simulators, sleep } from './testutil';
 
-const sims: Simulator[] = [];
-async function sim(opts: SimulatorOptions): Promise<Simulator> {
-	const s = await startSimulator(opts);
-	sims.push(s);
-	return s;
-}
-afterEach(async () => {
-	await Promise.all(sims.splice(0).map((s) => s.close()));
-});
+const sim = simulators();
 
 const chat = (s: Simulator, content: string, extra: Record<string, unknown> = {}) =>
 	postJson(`${s.url}/api/chat`, { model: 'llama3.2:3b', messages: [{ role: 'user', content }], stream: false, ...extra });

@@ -1,4 +1,21 @@
 /** Small helpers shared by the simulator tests (plain fetch, no client library). */
+import { Simulator, SimulatorOptions, startSimulator } from './index';
+
+/**
+ * `sim(options)` for a test file: starts a simulator with `defaults` overridden by `options`, and
+ * closes every simulator it started after each test (so counters and loaded models do not leak).
+ */
+export function simulators(defaults: SimulatorOptions = {}): (options?: SimulatorOptions) => Promise<Simulator> {
+	const started: Simulator[] = [];
+	afterEach(async () => {
+		await Promise.all(started.splice(0).map((s) => s.close()));
+	});
+	return async (options = {}) => {
+		const s = await startSimulator({ ...defaults, ...options });
+		started.push(s);
+		return s;
+	};
+}
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string; headers: Headers }> {
 	const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
