@@ -297,8 +297,9 @@ async function failover(args: BenchArgs) {
 }
 
 async function shared(args: BenchArgs) {
-	const total = Number(args['shared-requests'] ?? 600);
-	const sims = await startSims([0, 1, 2].map(() => ['--parallel', '4', '--load-ms', '0', '--decode-tps', '500', '--prefill-tps', '50000', '--reply-tokens-min', '8', '--reply-tokens-max', '24']));
+	const total = Number(args['shared-requests'] ?? 300);
+	// Calls of a few hundred ms (real LLM calls last seconds): state is exchanged every 50 ms.
+	const sims = await startSims([0, 1, 2].map(() => ['--parallel', '4', '--load-ms', '0', '--decode-tps', '100', '--prefill-tps', '50000', '--reply-tokens-min', '20', '--reply-tokens-max', '60']));
 	const redis = await startTestRedis();
 	console.log(`shared: two gateways (one process, each its own Redis client), ${total} requests each at once, 3 backends × 4 slots (+1 look-ahead)`);
 	const out: Record<string, unknown> = {};

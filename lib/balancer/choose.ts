@@ -23,15 +23,33 @@ const load = (c: Candidate) => c.model.totalInFlight / Math.max(1, c.slots);
 /** Expected time for a call here: TTFT plus decode, from the moving averages (0 when unknown, so new backends get tried). */
 export const expectedMs = (m: ModelOnBackend) => m.durationMs.value ?? m.ttftMs.value ?? 0;
 
+/**
+ * When a call sent here now would finish: its own expected time, plus (when every slot is busy
+ * and it would wait in the server's queue) the share of a call's time until a slot frees. So a
+ * fast backend's look-ahead place beats a free slot on a backend three times slower.
+ */
+const completionMs = (c: Candidate) => {
+	const d = expectedMs(c.model);
+	const queued = c.model.totalInFlight - c.slots + 1;
+	return queued > 0 ? d + (d * queued) / Math.max(1, c.slots) : d;
+};
+/** Completion times within 25 % of each other count as equal (the averages are noisy): load decides then. */
+const byCompletion = (a: Candidate, b: Candidate) => {
+	const [x, y] = [completionMs(a), completionMs(b)];
+	return Math.abs(x - y) <= 0.25 * Math.max(x, y) ? 0 : x - y;
+};
+/** Loaded here (free slot or look-ahead room) first, then cold where it fits, then evicting. */
+const placementRank = (c: Candidate) => [0, 1, 0, 2, 3][c.placement];
+
 /** Ties go to the backend picked longest ago, so equal backends take turns. */
 const byTurn = (a: Candidate, b: Candidate) => a.state.lastPick - b.state.lastPick;
 
 const comparators: Record<Exclude<Strategy, 'roundRobin' | 'weightedRoundRobin'>, (a: Candidate, b: Candidate) => number> = {
 	default: (a, b) =>
-		a.placement - b.placement ||
+		placementRank(a) - placementRank(b) ||
 		b.affinity - a.affinity ||
+		byCompletion(a, b) ||
 		load(a) - load(b) ||
-		expectedMs(a.model) - expectedMs(b.model) ||
 		b.state.backend.backend.weight - a.state.backend.backend.weight ||
 		byTurn(a, b),
 	leastConnections: (a, b) => load(a) - load(b) || byTurn(a, b),

@@ -7,12 +7,14 @@
  * - the look-ahead call started at once while `limit` others were still running → the server
  *   ran `limit + 1` together → grow by one;
  * - a call within the limit waited in the server's queue → the server has fewer slots than
- *   its position (or someone else is using them) → shrink below that position.
+ *   its position (or someone else is using them) → shrink below that position, once a second
+ *   such call confirms it (one late first token on a busy machine is not a smaller server).
  */
 export class LearnedLimit {
 	value: number;
 	/** When the value last changed (ms, for shared state: the newest wins). */
 	changedAt = 0;
+	private queuedInARow = 0;
 
 	constructor(
 		initial: number,
@@ -29,9 +31,13 @@ export class LearnedLimit {
 	observe(sample: { position: number; concurrent: number; queued: boolean }, now: number): boolean {
 		const before = this.value;
 		if (sample.queued) {
-			if (sample.position <= this.value) this.value = Math.max(1, Math.min(this.value - 1, sample.position - 1));
-		} else if (sample.concurrent >= this.value) {
-			this.value = Math.min(this.max, Math.max(this.value, sample.concurrent) + 1);
+			if (sample.position <= this.value && ++this.queuedInARow >= 2) {
+				this.value = Math.max(1, Math.min(this.value - 1, sample.position - 1));
+				this.queuedInARow = 0;
+			}
+		} else {
+			if (sample.position <= this.value) this.queuedInARow = 0;
+			if (sample.concurrent >= this.value) this.value = Math.min(this.max, Math.max(this.value, sample.concurrent) + 1);
 		}
 		if (this.value !== before) this.changedAt = now;
 		return this.value !== before;

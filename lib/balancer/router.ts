@@ -200,6 +200,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		const record: AttemptRecord = { seq: ++sent, sentAt: t, warm: m.ready };
 		const position = m.totalInFlight;
 		m.attempts.push(record);
+		shared?.changed();
 		const chain = o.strategy === 'default' && !call.target ? chainOf(call, cs) : undefined;
 		if (chain) {
 			m.cache.record(chain, c.slots);
@@ -219,6 +220,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				if (outcome.ok) succeeded(s, m, call, record, position, outcome);
 				else failed(s, m, model, cs, outcome.error);
 				pruneAttempts(m, record.endedAt);
+				shared?.changed();
 				notify();
 			},
 		};

@@ -53,6 +53,7 @@ export class SharedState {
 	private pendingPrefix: PrefixEntry[] = [];
 	private pendingCircuits = new Map<string, number>();
 	private syncing?: Promise<void>;
+	private soon?: NodeJS.Timeout;
 	private closed = false;
 	lastError?: string;
 
@@ -86,6 +87,16 @@ export class SharedState {
 		return this.syncing;
 	}
 
+	/** The local view changed (a call started or ended): send it within a few ms, not at the next period. */
+	changed(): void {
+		if (this.soon || this.closed) return;
+		this.soon = setTimeout(() => {
+			this.soon = undefined;
+			void this.sync();
+		}, 5);
+		this.soon.unref();
+	}
+
 	circuitOpened(backend: string, until: number): void {
 		this.pendingCircuits.set(backend, until);
 	}
@@ -102,6 +113,7 @@ export class SharedState {
 		if (this.closed) return;
 		this.closed = true;
 		clearInterval(this.timer);
+		clearTimeout(this.soon);
 		await this.syncing;
 		await this.redis.del(this.key(`w:${this.workerId}`)).catch(() => undefined);
 		await this.redis.zrem(this.key('workers'), this.workerId).catch(() => undefined);
