@@ -196,6 +196,27 @@ describe('invalidation and stats', () => {
 });
 
 describe('Redis down or slow', () => {
+	it('treats a Redis that does not answer within its budget as down: the answer comes at once, with a warning', async () => {
+		const gateway = gatewayFor();
+		const policy: CachePolicy = { mode: 'exact', namespace: 'wf', redis: client };
+		await ask(gateway, 'warm up the digests', policy);
+		const blocker = createRedisClient(redis.config, { lazyConnect: false });
+		try {
+			// a script that spins for 1.5 s: Redis answers nobody meanwhile
+			const spin = "local t=redis.call('TIME') local s=t[1]*1000000+t[2] while true do local n=redis.call('TIME') if n[1]*1000000+n[2]-s>1500000 then break end end return 1";
+			const sleeping = blocker.eval(spin, 0);
+			await new Promise((resolve) => setTimeout(resolve, 50));
+			const started = performance.now();
+			const slow = await ask(gateway, 'while Redis is stuck', policy);
+			expect(performance.now() - started).toBeLessThan(1200);
+			expect(slow.warnings.join(' ')).toMatch(/Redis cache unavailable \(timeout after 250 ms\)/);
+			await sleeping;
+		} finally {
+			await closeRedisClient(blocker);
+		}
+	});
+
+
 	it('degrades to L1 with a warning while Redis is stopped and uses Redis again once it is back', async () => {
 		const own = await startTestRedis();
 		const port = own.config.port;

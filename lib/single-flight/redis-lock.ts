@@ -15,6 +15,20 @@ export interface RedisFlightOptions {
 	resultMs?: number;
 	/** Longest a waiter waits for an owner that keeps its lock (ms, default 15 min). */
 	maxWaitMs?: number;
+	/** A Redis command slower than this fails the shared flight: the call then goes on alone (ms, default 250). */
+	commandTimeoutMs?: number;
+}
+
+/** Rejects when `promise` takes longer than `ms` (and keeps its late rejection from going unhandled). */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+	promise.catch(() => undefined);
+	let timer: NodeJS.Timeout | undefined;
+	return Promise.race([
+		promise,
+		new Promise<never>((_resolve, reject) => {
+			timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+		}),
+	]).finally(() => clearTimeout(timer));
 }
 
 export type Outcome = { ok: true; value: string } | { ok: false; error: { name: string; message: string } };
@@ -73,6 +87,7 @@ export class RedisFlight {
 	private readonly lockMs: number;
 	private readonly resultMs: number;
 	private readonly maxWaitMs: number;
+	private readonly commandTimeoutMs: number;
 
 	constructor(
 		private readonly redis: Redis,
@@ -81,6 +96,7 @@ export class RedisFlight {
 		this.lockMs = options.lockMs ?? 10_000;
 		this.resultMs = options.resultMs ?? 10_000;
 		this.maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
+		this.commandTimeoutMs = options.commandTimeoutMs ?? 250;
 	}
 
 	/**
@@ -95,7 +111,7 @@ export class RedisFlight {
 		const deadline = Date.now() + this.maxWaitMs;
 		for (;;) {
 			const token = randomBytes(8).toString('hex');
-			if ((await this.redis.set(lockKey, token, 'PX', this.lockMs, 'NX')) === 'OK') {
+			if ((await within(this.redis.set(lockKey, token, 'PX', this.lockMs, 'NX'), this.commandTimeoutMs)) === 'OK') {
 				return { outcome: await this.own(lockKey, resultKey, channel, token, work), joined: false };
 			}
 			const outcome = await this.waitFor(lockKey, resultKey, channel, deadline, signal);
@@ -114,14 +130,12 @@ export class RedisFlight {
 		} finally {
 			clearInterval(renew);
 		}
-		await this.redis
-			.multi()
-			.set(resultKey, JSON.stringify(outcome), 'PX', this.resultMs)
-			.publish(channel, '1')
-			.exec()
+		await within(this.redis.multi().set(resultKey, JSON.stringify(outcome), 'PX', this.resultMs).publish(channel, '1').exec(), this.commandTimeoutMs).catch(() => undefined);
+		// release only our own lock (in the background: the caller has its answer)
+		void this.redis
+			.get(lockKey)
+			.then((owner) => (owner === token ? this.redis.del(lockKey) : 0))
 			.catch(() => undefined);
-		// release only our own lock
-		if ((await this.redis.get(lockKey).catch(() => null)) === token) await this.redis.del(lockKey).catch(() => undefined);
 		return outcome;
 	}
 
@@ -129,12 +143,12 @@ export class RedisFlight {
 	private async waitFor(lockKey: string, resultKey: string, channel: string, deadline: number, signal?: AbortSignal): Promise<Outcome | undefined> {
 		let wake!: () => void;
 		let woken = new Promise<void>((resolve) => (wake = resolve));
-		const stop = await subscriberFor(this.redis).listen(channel, () => wake());
+		const stop = await within(subscriberFor(this.redis).listen(channel, () => wake()), this.commandTimeoutMs);
 		const onAbort = () => wake();
 		signal?.addEventListener('abort', onAbort, { once: true });
 		try {
 			for (;;) {
-				const [[, result], [, lock]] = (await this.redis.pipeline().get(resultKey).exists(lockKey).exec()) as [[unknown, string | null], [unknown, number]];
+				const [[, result], [, lock]] = (await within(this.redis.pipeline().get(resultKey).exists(lockKey).exec(), this.commandTimeoutMs)) as [[unknown, string | null], [unknown, number]];
 				if (result) return JSON.parse(result) as Outcome;
 				if (!lock) return undefined;
 				if (signal?.aborted) throw Object.assign(new Error('cancelled while waiting for an identical request'), { name: 'AbortError' });
@@ -147,7 +161,7 @@ export class RedisFlight {
 			}
 		} finally {
 			signal?.removeEventListener('abort', onAbort);
-			await stop();
+			void stop(); // unsubscribing need not hold up the answer
 		}
 	}
 }

@@ -117,6 +117,22 @@ describe('single-flight across processes (Redis)', () => {
 		expect(served).toBe(99);
 	}, 120_000);
 
+	it('an answer cached by another process is read from the shared Redis (L2)', async () => {
+		const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'fixtures', 'flight-child.ts'), sim.url, String(redis.config.port), '1', 'Answered by the child'], {
+			stdio: ['pipe', 'pipe', 'inherit'],
+		});
+		let out = '';
+		child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+		const exited = new Promise((resolve) => child.once('close', resolve));
+		child.stdin!.write('go\n');
+		await exited;
+		const [fromChild] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ content: string }>;
+		expect(chats()).toBe(1);
+		const here = await ask('Answered by the child', { mode: 'exact', namespace: 'wf', redis: client });
+		expect(here).toMatchObject({ cacheHit: true, cacheLayer: 'l2', message: { content: fromChild.content } });
+		expect(chats()).toBe(1);
+	}, 120_000);
+
 	it('a waiter takes over when the lock owner dies (its lock expires)', async () => {
 		const flight = new RedisFlight(client, { lockMs: 300 });
 		await client.set('sf:dead-owner:lock', 'someone-who-died', 'PX', 300);
