@@ -1,12 +1,13 @@
 import type { GatewayChatResult } from '../gateway';
 import type { ChatRequest } from '../ollama';
+import type { CachePolicy } from '../pipeline';
 import { emptyTokens, type RunControl } from './control';
 import { extractJson } from './plan';
 import type { CallCost, LeadTrace } from './types';
 
 /** The gateway as the orchestrator uses it: one chat call at a time. */
 export interface ChatGateway {
-	chat(request: ChatRequest, options?: { signal?: AbortSignal; onChunk?: (text: string) => void }): Promise<GatewayChatResult>;
+	chat(request: ChatRequest, options?: { signal?: AbortSignal; onChunk?: (text: string) => void; hints?: { cache?: CachePolicy } }): Promise<GatewayChatResult>;
 }
 
 export function costOfCalls(calls: GatewayChatResult[]): CallCost {
@@ -37,12 +38,13 @@ export class Lead {
 		private readonly model: string,
 		private readonly options: NonNullable<ChatRequest['options']>,
 		private readonly control: RunControl,
+		private readonly cache?: CachePolicy,
 	) {}
 
 	private async call(role: Role, attempt: number, request: ChatRequest, onChunk?: (text: string) => void): Promise<GatewayChatResult> {
 		const started = performance.now();
 		try {
-			const result = await this.gateway.chat(request, { signal: this.control.signal, onChunk });
+			const result = await this.gateway.chat(request, { signal: this.control.signal, onChunk, hints: this.cache && { cache: this.cache } });
 			const cost = costOfCalls([result]);
 			this.control.charge(cost);
 			this.traces.push({ role, attempt, ok: true, ...cost, durationMs: performance.now() - started });

@@ -226,6 +226,27 @@ describe('supervisor strategy', () => {
 	});
 });
 
+describe('cache', () => {
+	it('a repeated run answers every lead and member call from the gateway cache', async () => {
+		const cache = { mode: 'exact' as const, namespace: 'orchestrator-test' };
+		const seeded = (name: string) =>
+			createModelMember({ name, description: name, model: 'llama3.2:3b', system: `You are the ${name}.`, options: { seed: 1 }, cache }, { gateway, calibrator: defaultCalibrator });
+		scriptPlan([step('s1', 'researcher', 'Look it up'), step('s2', 'writer', 'Write it', ['s1'])]);
+		scriptReview(true);
+		const run = () => runOrchestrator(input({ leadOptions: { seed: 7 }, cache }), { gateway, members: [seeded('researcher'), seeded('writer')] });
+		const first = await run();
+		const chatsAfterFirst = chatBodies().length;
+		const second = await run();
+		expect(first.status).toBe('completed');
+		expect(first.totals.cacheHits).toBe(0);
+		expect(second.status).toBe('completed');
+		expect(chatBodies()).toHaveLength(chatsAfterFirst);
+		expect(second.totals.cacheHits).toBe(first.totals.backendCalls);
+		expect(second.steps.every((s) => s.cacheHit)).toBe(true);
+		expect(second.response).toBe(first.response);
+	});
+});
+
 describe('budgets and cancellation', () => {
 	const threeSteps = [step('s1', 'researcher', 'One'), step('s2', 'analyst', 'Two', ['s1']), step('s3', 'writer', 'Three', ['s2'])];
 

@@ -55,7 +55,7 @@ export async function runOrchestrator(input: OrchestratorInput, deps: Orchestrat
 	if (input.strategy !== 'supervisor' && input.strategy !== 'router') selectMembers(team, input.useMembers);
 
 	const control = new RunControl(input.budgets, deps.signal);
-	const lead = new Lead(deps.gateway, input.leadModel, input.leadOptions ?? {}, control);
+	const lead = new Lead(deps.gateway, input.leadModel, input.leadOptions ?? {}, control, input.cache);
 	const warnings: string[] = [];
 	const ctx: RunContext = {
 		input,

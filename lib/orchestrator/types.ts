@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../ollama';
+import type { CachePolicy } from '../pipeline';
 
 export type Strategy = 'sequential' | 'parallel' | 'router' | 'supervisor' | 'debate';
 export const STRATEGIES: readonly Strategy[] = ['sequential', 'parallel', 'router', 'supervisor', 'debate'];
@@ -118,6 +119,8 @@ export interface OrchestratorInput {
 	maxParallel: number;
 	/** Times the planner may be asked again for a plan that does not validate. */
 	planRetries: number;
+	/** The lead's calls answer from / store in the gateway's response cache (members carry their own). */
+	cache?: CachePolicy;
 }
 
 export type ProgressEvent =

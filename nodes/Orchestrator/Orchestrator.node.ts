@@ -11,7 +11,9 @@ import { createModelMember, createToolMember, runOrchestrator, TeamError } from 
 import { defaultCalibrator } from '../../lib/tokens';
 import { getConnectedTools } from '../Agent/helpers/connected-tools';
 import { createChunkSender } from '../Agent/helpers/stream-chunks';
-import { ollamaClusterApiTest } from '../shared/credential-tests';
+import { readCachePolicy } from '../Agent/helpers/cache-policy';
+import { cacheLayersFor } from '../shared/cache-layers';
+import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
 import { toItemError } from '../shared/node-error';
@@ -39,24 +41,29 @@ export class Orchestrator implements INodeType {
 			{ type: NodeConnectionTypes.Main, displayName: 'Result' },
 			{ type: NodeConnectionTypes.Main, displayName: 'Steps' },
 		],
-		credentials: [{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' }],
+		credentials: [
+			{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' },
+			// Optional: Options → Cache then shares answers through Redis with every worker.
+			{ name: 'agentTeamRedisApi', required: false, testedBy: 'agentTeamRedisApiTest' },
+		],
 		properties: orchestratorProperties,
 	};
 
 	methods = {
 		loadOptions: { getModels },
-		credentialTest: { ollamaClusterApiTest },
+		credentialTest: { ollamaClusterApiTest, agentTeamRedisApiTest },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const gateway = await gatewayForNode(this);
 		// Nodes on the Team input (Team Agent tools, agent tools, Call Workflow tools, any tool) are members.
 		const connected = (await getConnectedTools(this)).map(createToolMember);
+		const cacheLayers = await cacheLayersFor(this);
 		const sendChunk = createChunkSender(this);
 		const stepItems: INodeExecutionData[] = [];
 
 		const results = await runItemsConcurrently(this, async (itemIndex, signal) => {
-			const { input, members } = readOrchestratorInput(this, itemIndex);
+			const { input, members } = readOrchestratorInput(this, itemIndex, readCachePolicy(this, itemIndex, cacheLayers));
 			const team = [...members.map((m) => createModelMember(m, { gateway, calibrator: defaultCalibrator })), ...connected];
 			sendChunk?.('begin', itemIndex);
 			let result;

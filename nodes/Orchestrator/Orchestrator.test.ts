@@ -139,6 +139,21 @@ describe('Orchestrator node (in-process n8n WorkflowExecute)', () => {
 		expect(chatBodies().filter((b) => b.model === 'qwen2.5:0.5b')).toHaveLength(2);
 	});
 
+	it('Seed reaches the lead and every member; with Options → Cache a repeated run makes no model call', async () => {
+		sim.addScript({ match: /^JUDGE THE DEBATE/, reply: 'THE VERDICT' });
+		const workflow = () => withParameters(example('orchestrator-debate'), 'Debate', { options: { debateRounds: 1, seed: 5, cache: { settings: { mode: 'exact' } } } });
+		const first = await runWorkflow(workflow(), { credentials: credentials() });
+		const calls = chatBodies().length;
+		expect(calls).toBe(4);
+		for (const body of chatBodies()) expect((body as { options?: { seed?: number } }).options?.seed).toBe(5);
+		const second = await runWorkflow(workflow(), { credentials: credentials() });
+		expect(chatBodies()).toHaveLength(calls);
+		const [a, b] = [first, second].map((r) => r.output('Debate')[0].json as Record<string, any>);
+		expect(b.output).toBe(a.output);
+		expect(b.totals.cacheHits).toBe(4);
+		expect(a.totals.cacheHits).toBe(0);
+	});
+
 	it('fails with an error naming the item and the field for a team without members, or continues on fail', async () => {
 		const workflow = withParameters(example('orchestrator-debate'), 'Debate', { members: {} });
 		const failed = await runWorkflow(workflow, { credentials: credentials() });

@@ -1,8 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { agentProperties } from '../Agent/description';
 import { ROLES } from '../Agent/roles';
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** The Team Agent's Cache option as it is: the same policy for the lead's and the members' calls. */
+const cacheOption = (agentProperties.find((p) => p.name === 'options')?.options as INodeProperties[] | undefined)?.find((o) => o.name === 'cache');
 
 const memberFields: INodeProperties[] = [
 	{
@@ -102,6 +106,7 @@ export const orchestratorProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			...(cacheOption ? [cacheOption] : []),
 			{
 				displayName: 'Debate Rounds',
 				name: 'debateRounds',
@@ -171,6 +176,13 @@ export const orchestratorProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 300,
 				description: 'Deadline for the whole run of one item; then it ends with the best result so far',
+			},
+			{
+				displayName: 'Seed',
+				name: 'seed',
+				type: 'number',
+				default: -1,
+				description: 'Fixed seed for the lead and every member, for reproducible runs (and cacheable calls); -1 leaves it random',
 			},
 			{
 				displayName: 'Step Timeout (Seconds)',

@@ -1,6 +1,7 @@
 import { runAgent, type AgentTool } from '../../agent';
 import type { Gateway } from '../../gateway';
 import type { ChatRequest } from '../../ollama';
+import type { CachePolicy } from '../../pipeline';
 import type { TokenCalibrator } from '../../tokens';
 import { costOfCalls } from '../lead';
 import type { Member } from '../types';
@@ -15,6 +16,8 @@ export interface ModelMemberConfig {
 	options?: NonNullable<ChatRequest['options']>;
 	keepAlive?: string | number;
 	tools?: AgentTool[];
+	/** Answer repeated steps from the gateway's response cache. */
+	cache?: CachePolicy;
 }
 
 /** A member described in the node's parameters: one Team Agent turn (runAgent) through the gateway. */
@@ -36,6 +39,7 @@ export function createModelMember(config: ModelMemberConfig, deps: { gateway: Ga
 					documents: [],
 					context: { strategy: 'dropOldest', historyShare: 0.6, compact: false, encoding: 'cl100k_base' },
 					maxToolIterations: 5,
+					cache: config.cache,
 				},
 				{ gateway: deps.gateway, calibrator: deps.calibrator, tools: config.tools, signal },
 			);

@@ -1,6 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_BUDGETS, type ModelMemberConfig, type OrchestratorInput, type Strategy } from '../../../lib/orchestrator';
+import type { CachePolicy } from '../../../lib/pipeline';
 import { ROLE_PROMPTS, type Role } from '../../Agent/roles';
 
 interface OrchestratorOptions {
@@ -16,6 +17,7 @@ interface OrchestratorOptions {
 	stepTimeout?: number;
 	temperature?: number;
 	maxTokens?: number;
+	seed?: number;
 }
 
 interface MemberParameter {
@@ -32,7 +34,7 @@ export function readOptions(ctx: IExecuteFunctions, itemIndex: number): Orchestr
 }
 
 /** Reads and checks the node's parameters for one item; errors name the item and the field. */
-export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number): { input: OrchestratorInput; members: ModelMemberConfig[] } {
+export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number, cache?: CachePolicy): { input: OrchestratorInput; members: ModelMemberConfig[] } {
 	const fail = (field: string, message: string) => new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex });
 	const text = (value: unknown) => (typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value));
 
@@ -52,6 +54,9 @@ export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number)
 		return s * 1000;
 	};
 
+	const seed = options.seed ?? -1;
+	if (!Number.isInteger(seed) || seed < -1) throw fail('Seed', 'must be -1 (random) or a whole number');
+	const seeded = seed >= 0 ? { seed } : {};
 	const raw = (ctx.getNodeParameter('members.member', itemIndex, []) ?? []) as MemberParameter[];
 	const members = raw.map((m, i): ModelMemberConfig => {
 		const name = text(m.name).trim();
@@ -66,6 +71,8 @@ export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number)
 			system: text(m.systemPrompt).trim() || ROLE_PROMPTS[role],
 			description: text(m.skills).trim() || `${role === 'custom' ? 'general' : role} (${model})`,
 			fallback: text(m.fallback).trim() || undefined,
+			options: { ...seeded },
+			cache,
 		};
 	});
 
@@ -73,7 +80,7 @@ export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number)
 		task,
 		strategy: ctx.getNodeParameter('strategy', itemIndex, 'supervisor') as Strategy,
 		leadModel,
-		leadOptions: { temperature: options.temperature ?? 0.2 },
+		leadOptions: { temperature: options.temperature ?? 0.2, ...seeded },
 		budgets: {
 			maxAttempts: whole('Max Attempts', options.maxAttempts, DEFAULT_BUDGETS.maxAttempts, 1),
 			maxSteps: whole('Max Steps', options.maxSteps, DEFAULT_BUDGETS.maxSteps, 1),
@@ -86,6 +93,7 @@ export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number)
 		useMembers: (options.useMembers ?? '').split(',').map((s) => s.trim()).filter(Boolean),
 		maxParallel: whole('Max Parallel Steps', options.maxParallel, 0, 0),
 		planRetries: whole('Plan Retries', options.planRetries, 2, 0),
+		cache,
 	};
 	return { input, members };
 }
