@@ -111,7 +111,8 @@ describe('gateway queue: cancellation and time', () => {
 		};
 		// The first cancellation in a process loads n8n's and undici's abort paths; measure the next ones.
 		await cancelOnce();
-		for (let i = 0; i < 2; i++) {
+		const times: number[] = [];
+		for (let i = 0; i < 3; i++) {
 			const { stoppedMs, sent, status } = await cancelOnce();
 			expect(status).not.toBe('success');
 			expect(sent).toBeLessThan(12);
@@ -119,8 +120,10 @@ describe('gateway queue: cancellation and time', () => {
 			expect(s.stats.aborted).toBe(sent);
 			// the queued ones were never sent
 			expect(s.stats.requestsByEndpoint['/api/chat']).toBe(sent);
-			expect(stoppedMs).toBeLessThan(100);
+			times.push(stoppedMs);
 		}
+		// The median, so one stall of a busy test machine does not decide it.
+		expect(times.sort((a, b) => a - b)[1]).toBeLessThan(100);
 	});
 });
 
