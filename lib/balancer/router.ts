@@ -236,9 +236,11 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		const r = (outcome.result ?? {}) as { latencyMs?: number; totalMs?: number; evalMs?: number; evalCount?: number; loadMs?: number; promptEvalMs?: number };
 		const ttft = outcome.firstTokenMs ?? (typeof r.latencyMs === 'number' && typeof r.evalMs === 'number' ? r.latencyMs - r.evalMs : undefined);
 		if (r.evalCount && r.evalMs && r.evalMs > 0) m.decodeTokensPerSec.add((r.evalCount / r.evalMs) * 1000);
-		// Latency averages only from calls that found the model loaded: a cold load says nothing about the next call.
+		// Latency averages only from calls that found the model loaded (a cold load says nothing about
+		// the next call), and the call's time only from calls sent into a free slot: its service time,
+		// without a wait in the server's queue (strategies add the expected wait themselves).
 		if (!record.warm) return;
-		if (outcome.durationMs > 0) m.durationMs.add(outcome.durationMs);
+		if (outcome.durationMs > 0 && position <= slotsOf(s, m, call.kind)) m.durationMs.add(outcome.durationMs);
 		if (ttft === undefined) return;
 		m.ttftMs.add(ttft);
 		const firstAt = record.sentAt + ttft;
