@@ -47,6 +47,7 @@ export class RedisLayer {
 	private downUntil = 0;
 	private failures = 0;
 	private lastProblem?: string;
+	private answered = false;
 
 	constructor(redis: Redis, options: RedisLayerOptions = {}) {
 		this.redis = redis;
@@ -62,6 +63,8 @@ export class RedisLayer {
 	/** Runs one Redis operation within the timeout, or returns `fallback` and a warning. */
 	async guard<T>(operation: () => Promise<T>, fallback: T, timeoutMs = this.timeoutMs): Promise<Guarded<T>> {
 		if (Date.now() < this.downUntil) return { value: fallback, warning: DOWN_WARNING(this.lastProblem ?? 'down') };
+		// The very first command may have to wait for the connection itself: give it a second more.
+		if (!this.answered && this.redis.status !== 'ready') timeoutMs += 1000;
 		let timer: NodeJS.Timeout | undefined;
 		const pending = operation();
 		try {
@@ -73,6 +76,7 @@ export class RedisLayer {
 			]);
 			this.failures = 0;
 			this.lastProblem = undefined;
+			this.answered = true;
 			return { value };
 		} catch (error) {
 			pending.catch(() => undefined); // it may still fail later: never an unhandled rejection

@@ -1,5 +1,6 @@
 import {
 	NodeConnectionTypes,
+	NodeOperationError,
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
@@ -55,6 +56,14 @@ export class Cache implements INodeType {
 				const warnings: string[] = [];
 				const target = this.getNodeParameter('target', itemIndex, 'key') as string;
 				const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '');
+				if (target === 'model') {
+					const model = String(this.getNodeParameter('model', itemIndex, '') ?? '').trim();
+					if (!model) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: the "Model" parameter is empty`, { itemIndex });
+					const cluster = await gateway();
+					if (!cluster) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: invalidating a model's answers needs the Ollama Cluster credential`, { itemIndex });
+					const result = await cluster.cache.invalidate({ namespace, model }, layers);
+					return { ...items[itemIndex].json, invalidated: result.removed, ...(result.warnings.length ? { warnings: result.warnings } : {}) };
+				}
 				const keyValue = target === 'key' ? readKey(this, itemIndex, 'invalidateKey').keyValue : undefined;
 				const olderThanSeconds = target === 'age' ? Number(this.getNodeParameter('olderThan', itemIndex, 0)) : undefined;
 				const removed = await cache.invalidate({ namespace, keyValue, olderThanSeconds }, layers, warnings);

@@ -67,7 +67,7 @@ describe('Cache node: Lookup → miss → Team Agent → Store (examples/cache-a
 		expect(hit[0].json).toEqual({ ...answer, cacheHit: true, cacheLayer: 'l1' });
 		expect(hit[0].pairedItem).toEqual({ item: 0 });
 		expect(second.run.data.resultData.runData['Team Agent']).toBeUndefined();
-	});
+	}, 90_000); // the first call of a run loads the simulator's tokenizer
 
 	it('sends each item to its own branch, keeping pairedItem', async () => {
 		await runWorkflow(example(), { credentials: credentials(), input: [body('cached one')] });

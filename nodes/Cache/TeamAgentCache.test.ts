@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import type { IDataObject, IWorkflowBase } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { closeAllGateways } from '../../lib/registry';
 import { readWorkflow, runWorkflow } from '../../test/harness/run-workflow';
@@ -15,7 +15,8 @@ function example(cache: IDataObject = {}, options: IDataObject = {}): IWorkflowB
 	const workflow = readWorkflow(join(__dirname, '..', '..', 'examples', 'cache-agent-option.json'));
 	const agent = workflow.nodes.find((n) => n.name === 'Team Agent')!;
 	const current = agent.parameters.options as IDataObject;
-	agent.parameters.options = { ...current, ...options, cache: { settings: { ...((current.cache as IDataObject).settings as IDataObject), ...cache } } };
+	const settings: IDataObject = { ...((current.cache as IDataObject).settings as IDataObject), ...cache };
+	agent.parameters.options = { ...current, ...options, cache: { settings } } as unknown as INodeParameters;
 	return workflow;
 }
 const run = async (workflow: IWorkflowBase, prompts: string[]) =>
@@ -40,7 +41,7 @@ describe('Team Agent: Cache option', () => {
 		expect(reworded.similarity).toBeGreaterThan(0.75);
 		expect(other.cacheHit).toBe(false);
 		expect(chats()).toBe(2);
-	});
+	}, 90_000); // the first call of a run loads the simulator's tokenizer
 
 	it('is off by default, for a non-deterministic call, and for an item that skips it', async () => {
 		await run(example({ mode: 'off' }), ['q']);
@@ -50,6 +51,16 @@ describe('Team Agent: Cache option', () => {
 		await run(example({ mode: 'exact', skip: true }), ['personal data']);
 		expect((await run(example({ mode: 'exact', skip: '={{ $json.prompt.includes("personal") }}' }), ['personal data']))[0].cacheHit).toBe(false);
 		expect(chats()).toBe(6);
+	});
+
+	it('the Cache node invalidates the agents\' answers of a model', async () => {
+		await run(example({ mode: 'exact', namespace: 'wf-m' }), ['forget me']);
+		const invalidate = readWorkflow(join(__dirname, '..', '..', 'examples', 'cache-agent-webhook.json'));
+		const node = invalidate.nodes.find((n) => n.name === 'Cache Lookup')!;
+		node.parameters = { operation: 'invalidate', target: 'model', model: 'llama3.2:3b', namespace: 'wf-m' };
+		const result = await runWorkflow(invalidate, { credentials: credentials(), input: [{ body: {} }] });
+		expect(result.output('Cache Lookup')[0].json.invalidated).toBe(1);
+		expect((await run(example({ mode: 'exact', namespace: 'wf-m' }), ['forget me']))[0].cacheHit).toBe(false);
 	});
 
 	it('keeps workflows (namespaces) apart', async () => {

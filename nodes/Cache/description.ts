@@ -8,7 +8,7 @@ export const cacheSubtitle = '={{ {"lookup": "Lookup", "store": "Store", "invali
 /** Redis makes entries shared by all workers (else this process only); Ollama only embeds for semantic lookups. */
 export const cacheCredentials: INodeCredentialDescription[] = [
 	{ name: 'agentTeamRedisApi', required: false, testedBy: 'agentTeamRedisApiTest' },
-	{ name: 'ollamaClusterApi', required: false, testedBy: 'ollamaClusterApiTest', displayOptions: { show: { operation: ['lookup', 'store', 'stats'] } } },
+	{ name: 'ollamaClusterApi', required: false, testedBy: 'ollamaClusterApiTest' },
 ];
 
 export const cacheProperties: INodeProperties[] = [
@@ -70,8 +70,18 @@ export const cacheProperties: INodeProperties[] = [
 			{ name: 'One Key', value: 'key' },
 			{ name: 'Whole Namespace', value: 'namespace' },
 			{ name: 'Older Than', value: 'age' },
+			{ name: 'Agent Answers of a Model', value: 'model', description: 'What Team Agents with the Cache option stored for a model (needs the Ollama credential)' },
 		],
 		default: 'key',
+	},
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. llama3.2:3b',
+		displayOptions: { show: { operation: ['invalidate'], target: ['model'] } },
+		description: 'Remove the agents\' cached answers of this model in the namespace (e.g. after changing its Modelfile)',
 	},
 	{
 		displayName: 'Key',
