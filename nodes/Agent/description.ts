@@ -93,7 +93,9 @@ export const agentProperties: INodeProperties[] = [
 				name: 'cache',
 				type: 'fixedCollection',
 				placeholder: 'Add Cache Settings',
-				default: {},
+				// the group key present, as n8n's own nodes do (HTTP Request's Batching): with {} n8n drops
+				// the option from Options as soon as another option is added (found by npm run test:ui)
+				default: { settings: {} },
 				description:
 					'Answer a repeated prompt (or, with semantic, a reworded one) from the response cache instead of the model. Only deterministic calls (temperature 0 or a seed) unless told otherwise. With the Redis credential, shared by all workers.',
 				options: [

@@ -90,7 +90,7 @@ async function closeDialog(page: Page) {
 
 async function checkCredential(s: EditorSession, type: ICredentialType): Promise<string> {
 	const { page } = s;
-	const ctx = (where: string): FormContext => ({ page, where, failures, nodeType: null, checked: [] });
+	const ctx = (where: string): FormContext => ({ page, where, failures, nodeType: null, checked: [], root: defaultsOf(type.properties) });
 
 	await open(page, '/home/credentials/create');
 	await page.getByTestId('new-credential-type-select').locator('input').fill(type.displayName);
@@ -193,29 +193,53 @@ async function openCanvas(page: Page, workflowId: string, nodeId?: string) {
 // ----------------------------------------------------------------------------------------------
 // Nodes: the panel with every option, each displayOptions variant
 
-/** Parameter values that show each property the defaults hide (first value of every show rule). */
+/** The first value of every show rule of `p` (keys starting with "/" are the node's). */
+function valuesShowing(p: INodeProperties): { own: Record<string, unknown>; root: Record<string, unknown> } {
+	const own: Record<string, unknown> = {};
+	const root: Record<string, unknown> = {};
+	for (const [key, allowed] of Object.entries(p.displayOptions?.show ?? {})) {
+		if (key.startsWith('@') || !Array.isArray(allowed) || allowed.length === 0) continue;
+		const first = allowed[0];
+		if (typeof first === 'object' && first !== null) continue;
+		if (key.startsWith('/')) root[key.slice(1)] = first;
+		else own[key] = first;
+	}
+	return { own, root };
+}
+
+/**
+ * Parameter values that show each property (or collection option) the defaults hide, merged into
+ * as few panels as agree on their values.
+ */
 function variants(description: INodeTypeDescription): Array<Record<string, unknown>> {
 	const defaults = defaultsOf(description.properties);
-	const out = new Map<string, Record<string, unknown>>();
+	const out: Array<Record<string, unknown>> = [];
+	const add = (values: Record<string, unknown>) => {
+		const agrees = (v: Record<string, unknown>) =>
+			Object.entries(values).every(([k, x]) => !(k in v) || JSON.stringify(v[k]) === JSON.stringify(x) || (isObject(v[k]) && isObject(x)));
+		const fits = out.find(agrees);
+		if (!fits) return void out.push(values);
+		for (const [k, x] of Object.entries(values)) fits[k] = isObject(fits[k]) && isObject(x) ? { ...fits[k], ...x } : x;
+	};
 	for (const p of description.properties) {
-		if (p.type === 'hidden' || isShown(p, defaults, description)) continue;
-		const values: Record<string, unknown> = {};
-		for (const [key, allowed] of Object.entries(p.displayOptions?.show ?? {})) {
-			if (key.startsWith('@') || !Array.isArray(allowed) || allowed.length === 0) continue;
-			const first = allowed[0];
-			if (typeof first !== 'object' || first === null) values[key] = first;
+		if (p.type === 'hidden') continue;
+		if (!isShown(p, defaults, description)) {
+			const { own } = valuesShowing(p);
+			if (isShown(p, { ...defaults, ...own }, description)) add(own);
+			else failures.push(`node "${description.displayName}": cannot derive parameter values that show "${p.displayName}" (${p.name})`);
 		}
-		if (!isShown(p, { ...defaults, ...values }, description)) {
-			failures.push(`node "${description.displayName}": cannot derive parameter values that show "${p.displayName}" (${p.name})`);
-			continue;
+		if (p.type !== 'collection') continue;
+		const options = (p.options ?? []) as INodeProperties[];
+		const everything = { ...defaultsOf(options) };
+		for (const option of options) {
+			if (isShown(option, everything, description, defaults)) continue;
+			const { own, root } = valuesShowing(option);
+			add({ ...root, [p.name]: own });
 		}
-		// one panel shows as many hidden properties as agree on their values
-		const fits = [...out.values()].find((v) => Object.entries(values).every(([k, x]) => !(k in v) || v[k] === x));
-		if (fits) Object.assign(fits, values);
-		else out.set(JSON.stringify(values), values);
 	}
-	return [...out.values()];
+	return out;
 }
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 async function checkNode(s: EditorSession, description: INodeTypeDescription, credentialIds: Record<string, string>, simModels: string[]) {
 	const { page } = s;
@@ -233,8 +257,8 @@ async function checkNode(s: EditorSession, description: INodeTypeDescription, cr
 		const ndv = page.getByTestId('ndv');
 		await ndv.waitFor();
 		const where = `node "${description.displayName}"${index ? ` with ${JSON.stringify(values)}` : ''}`;
-		const ctx: FormContext = { page, where, failures, nodeType: description, checked: [] };
 		const all = { ...defaultsOf(description.properties), ...values };
+		const ctx: FormContext = { page, where, failures, nodeType: description, checked: [], root: all };
 
 		if (index === 0) {
 			// credential slots: one per credential the node declares, each with its own label
@@ -319,7 +343,13 @@ async function runWorkflow(s: EditorSession, workflowId: string, name: string, w
 	if (!(await page.getByTestId('logs-overview-body').isVisible())) await panel.getByText('Logs').first().click().catch(() => undefined);
 	const body = page.getByTestId('logs-overview-body');
 	await body.waitFor({ timeout: 10000 }).catch(() => undefined);
-	const text = (await body.innerText().catch(() => '')) ?? '';
+	// the counts arrive with the run data, a moment after the node's status
+	let text = '';
+	for (let waited = 0; waited <= 10000; waited += 500) {
+		text = (await body.innerText().catch(() => '')) ?? '';
+		if (/\d+\s+Tokens/i.test(text)) break;
+		await page.waitForTimeout(500);
+	}
 	if (!/\d+\s+Tokens/i.test(text)) failures.push(`example "${name}": the logs panel shows no token count for the run (it shows: ${text.replace(/\s+/g, ' ').slice(0, 300)})`);
 	await shot(page, 'run-logs');
 	// the package node's panel after the run: its output
@@ -327,8 +357,12 @@ async function runWorkflow(s: EditorSession, workflowId: string, name: string, w
 	if (!node) return;
 	await open(page, `/workflow/${workflowId}/${node.id}`);
 	const output = page.getByTestId('ndv-data-container').last();
-	await output.waitFor({ timeout: 10000 }).catch(() => undefined);
-	if (!/output/.test((await output.innerText().catch(() => '')) ?? '')) failures.push(`example "${name}": the node's panel shows no output after the run`);
+	let shown = '';
+	for (let waited = 0; waited <= 10000 && !/output/.test(shown); waited += 500) {
+		await page.waitForTimeout(500);
+		shown = (await output.innerText().catch(() => '')) ?? '';
+	}
+	if (!/output/.test(shown)) failures.push(`example "${name}": the node's panel shows no output after the run`);
 	await shot(page, 'run-output');
 }
 

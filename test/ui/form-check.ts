@@ -29,13 +29,21 @@ export interface FormContext {
 	nodeType: INodeTypeDescription | null;
 	/** The properties the form was opened with, checked one by one. */
 	checked: string[];
+	/** The node's (or credential's) parameter values the form shows. */
+	root: Record<string, unknown>;
 }
 
 /** Whether n8n shows the property for these values (the editor's own rule, from n8n-workflow). */
-export function isShown(property: INodeProperties, values: Record<string, unknown>, nodeType: INodeTypeDescription | null): boolean {
+export function isShown(
+	property: INodeProperties,
+	values: Record<string, unknown>,
+	nodeType: INodeTypeDescription | null,
+	root: Record<string, unknown> = values,
+): boolean {
 	if (property.type === 'hidden') return false; // never rendered, by n8n's definition of the type
 	const node = nodeType ? { typeVersion: Array.isArray(nodeType.version) ? Math.max(...nodeType.version) : nodeType.version } : null;
-	return NodeHelpers.displayParameter(values as never, property, node, nodeType, values as never);
+	// values: the parameter's siblings (a collection's own values); root: the node's, for "/name" keys
+	return NodeHelpers.displayParameter(values as never, property, node, nodeType, root as never);
 }
 
 /** The defaults n8n starts a form with. */
@@ -52,7 +60,7 @@ export async function checkProperties(
 	path = '',
 ): Promise<void> {
 	for (const property of properties) {
-		if (!isShown(property, values, ctx.nodeType)) continue;
+		if (!isShown(property, values, ctx.nodeType, ctx.root)) continue;
 		const label = `${path}${property.displayName} (${property.name}, ${property.type})`;
 		ctx.checked.push(label);
 		if (property.type === 'notice') continue; // text, nothing to set
@@ -103,21 +111,34 @@ async function checkCollection(ctx: FormContext, scope: Locator, property: INode
 		);
 		return;
 	}
-	const values: Record<string, unknown> = {};
-	for (const option of options) {
-		const already = await item.getByTestId(`parameter-input-${option.name}`).count();
-		if (!already) {
-			await add.click();
-			const choice = ctx.page.getByTestId('collection-parameter-option').filter({ hasText: exact(option.displayName) });
-			try {
-				await choice.first().click({ timeout: 5000 });
-			} catch {
-				ctx.failures.push(`${ctx.where}: "${label}" does not offer the option "${option.displayName}"`);
-				await ctx.page.keyboard.press('Escape');
-				continue;
+	// what the node already holds, then each option n8n offers for those values, with its default
+	const values: Record<string, unknown> = { ...((ctx.root[property.name] as Record<string, unknown> | undefined) ?? {}) };
+	for (let added = true; added; ) {
+		added = false;
+		for (const option of options) {
+			if (option.name in values || !isShown(option, values, ctx.nodeType, ctx.root)) continue;
+			if (!(await item.getByTestId(`parameter-input-${option.name}`).count())) {
+				await add.click();
+				// the open list (n8n keeps closed ones in the page)
+				const choice = ctx.page.locator('[data-test-id="collection-parameter-option"]:visible').filter({ hasText: exact(option.displayName) });
+				try {
+					await choice.first().click({ timeout: 5000 });
+					await choice.first().waitFor({ state: 'hidden', timeout: 5000 });
+				} catch {
+					ctx.failures.push(`${ctx.where}: "${label}" does not offer the option "${option.displayName}"`);
+					await ctx.page.keyboard.press('Escape');
+				}
 			}
+			values[option.name] = option.default;
+			added = true;
 		}
-		values[option.name] = option.default;
+	}
+	// an option n8n drops again when the next one is added cannot be kept by a user
+	for (const option of options) {
+		if (option.name in values && option.type === 'fixedCollection' && !(await item.getByTestId(`fixed-collection-${option.name}`).count())) {
+			ctx.failures.push(`${ctx.where}: "${label}" loses the option "${option.displayName}" when another option is added (give it a non-empty default)`);
+			delete values[option.name];
+		}
 	}
 	await checkProperties(ctx, item, options, values, `${property.displayName} > `);
 }
