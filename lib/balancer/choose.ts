@@ -33,11 +33,6 @@ const completionMs = (c: Candidate) => {
 	const queued = c.model.totalInFlight - c.slots + 1;
 	return queued > 0 ? d + (d * queued) / Math.max(1, c.slots) : d;
 };
-/** Completion times within 25 % of each other count as equal (the averages are noisy): load decides then. */
-const byCompletion = (a: Candidate, b: Candidate) => {
-	const [x, y] = [completionMs(a), completionMs(b)];
-	return Math.abs(x - y) <= 0.25 * Math.max(x, y) ? 0 : x - y;
-};
 /** Loaded here (free slot or look-ahead room) first, then cold where it fits, then evicting. */
 const placementRank = (c: Candidate) => [0, 1, 0, 2, 3][c.placement];
 
@@ -48,7 +43,7 @@ const comparators: Record<Exclude<Strategy, 'roundRobin' | 'weightedRoundRobin'>
 	default: (a, b) =>
 		placementRank(a) - placementRank(b) ||
 		b.affinity - a.affinity ||
-		byCompletion(a, b) ||
+		completionMs(a) - completionMs(b) ||
 		load(a) - load(b) ||
 		b.state.backend.backend.weight - a.state.backend.backend.weight ||
 		byTurn(a, b),
