@@ -1,3 +1,5 @@
+import { createHash, type Hash } from 'node:crypto';
+
 import type { ChatRequest, EmbedRequest, Message } from '../ollama';
 import { canonicalJson, sha256, shortHash } from './hash';
 
@@ -16,27 +18,6 @@ export function isDeterministic(request: ChatRequest): boolean {
 	return options.temperature === 0 || (options.seed !== undefined && options.seed !== null);
 }
 
-/** Everything of a chat request that changes the answer, except the last user message. */
-function chatContext(request: ChatRequest, digest: string): Record<string, unknown> {
-	const messages = request.messages ?? [];
-	const last = lastUserIndex(messages);
-	return {
-		kind: 'chat',
-		model: request.model,
-		digest,
-		messages: messages.slice(0, last < 0 ? messages.length : last).map(messageParts),
-		after: last < 0 ? [] : messages.slice(last + 1).map(messageParts),
-		tools: request.tools ?? null,
-		format: request.format ?? null,
-		think: request.think ?? null,
-		options: answerOptions(request.options),
-	};
-}
-
-function messageParts(m: Message): Record<string, unknown> {
-	return { role: m.role, content: m.content, images: m.images ?? null, tool_calls: m.tool_calls ?? null, tool_name: (m as { tool_name?: string }).tool_name ?? null };
-}
-
 function lastUserIndex(messages: Message[]): number {
 	for (let i = messages.length - 1; i >= 0; i--) if (messages[i].role === 'user') return i;
 	return -1;
@@ -49,16 +30,43 @@ export function promptOf(request: ChatRequest): string | undefined {
 	return last < 0 ? undefined : messages[last].content;
 }
 
+/** Length-prefixed, so no two different part lists feed the same bytes. */
+function feed(hash: Hash, text: string): void {
+	hash.update(`${text.length}:`);
+	hash.update(text);
+}
+
+/**
+ * Everything of a chat request that changes the answer, fed to SHA-256 part by part (a 4 KB
+ * prompt is hashed as it is, never re-serialised); with `withPrompt` false, the last user message
+ * is left out (the context a semantic match must share).
+ */
+function hashChat(request: ChatRequest, digest: string, withPrompt: boolean): Hash {
+	const hash = createHash('sha256');
+	feed(hash, 'chat');
+	feed(hash, request.model);
+	feed(hash, digest);
+	feed(hash, canonicalJson([request.tools ?? null, request.format ?? null, request.think ?? null, answerOptions(request.options)]));
+	const messages = request.messages ?? [];
+	const last = withPrompt ? -1 : lastUserIndex(messages);
+	messages.forEach((m, i) => {
+		if (i === last) return feed(hash, '<prompt>');
+		feed(hash, m.role);
+		feed(hash, m.content ?? '');
+		const extra = m as Message & { tool_name?: string };
+		feed(hash, m.images || m.tool_calls || extra.tool_name ? canonicalJson([m.images ?? null, m.tool_calls ?? null, extra.tool_name ?? null]) : '');
+	});
+	return hash;
+}
+
 /** Hash of the whole chat request (model digest included). */
 export function chatHash(request: ChatRequest, digest: string): string {
-	const messages = request.messages ?? [];
-	const last = lastUserIndex(messages);
-	return sha256(canonicalJson({ ...chatContext(request, digest), prompt: last < 0 ? null : messageParts(messages[last]) }));
+	return hashChat(request, digest, true).digest('hex');
 }
 
 /** Hash of the request without its last user message: a semantic match must share it. */
 export function chatContextHash(request: ChatRequest, digest: string): string {
-	return shortHash(canonicalJson(chatContext(request, digest)), 24);
+	return hashChat(request, digest, false).digest('hex').slice(0, 24);
 }
 
 /** Hash of one embedding input (per model and digest, and the options that change the vector). */
