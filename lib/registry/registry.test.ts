@@ -31,6 +31,6 @@ describe('gateway registry', () => {
 	});
 
 	it('runs every call through the stages in the documented order', () => {
-		expect(getGateway(config('k4')).stageNames).toEqual(['cache', 'single-flight', 'scheduler', 'balancer', 'runner-options', 'transport']);
+		expect(getGateway(config('k4')).stageNames).toEqual(['cache', 'single-flight', 'batching', 'scheduler', 'runner-options', 'transport']);
 	});
 });
