@@ -7,8 +7,8 @@ export const cacheSubtitle = '={{ {"lookup": "Lookup", "store": "Store", "invali
 
 /** Redis makes entries shared by all workers (else this process only); Ollama only embeds for semantic lookups. */
 export const cacheCredentials: INodeCredentialDescription[] = [
-	{ name: 'agentTeamRedisApi', required: false, testedBy: 'agentTeamRedisApiTest' },
-	{ name: 'ollamaClusterApi', required: false, testedBy: 'ollamaClusterApiTest' },
+	{ name: 'agentTeamRedisApi', displayName: 'Redis to Share the Cache (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
+	{ name: 'ollamaClusterApi', displayName: 'Ollama Servers for Semantic Lookup (Optional)', required: false, testedBy: 'ollamaClusterApiTest' },
 ];
 
 export const cacheProperties: INodeProperties[] = [

@@ -42,9 +42,9 @@ export class Orchestrator implements INodeType {
 			{ type: NodeConnectionTypes.Main, displayName: 'Steps' },
 		],
 		credentials: [
-			{ name: 'ollamaClusterApi', required: true, testedBy: 'ollamaClusterApiTest' },
+			{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
 			// Optional: Options → Cache then shares answers through Redis with every worker.
-			{ name: 'agentTeamRedisApi', required: false, testedBy: 'agentTeamRedisApiTest' },
+			{ name: 'agentTeamRedisApi', displayName: 'Redis for Shared Cache (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
 		],
 		properties: orchestratorProperties,
 	};
