@@ -178,7 +178,7 @@ export async function run(args: BenchArgs) {
 		const s0 = await chats();
 		await Promise.all(Array.from({ length: 100 }, () => same({ mode: 'exact', namespace: 'sf-one' })));
 		const oneProcess = (await chats()) - s0;
-		const child = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, '..', 'lib', 'single-flight', 'fixtures', 'flight-child.ts'), sim.url, String(redis.config.port), '50', 'Identical across processes'], { stdio: ['pipe', 'pipe', 'inherit'] });
+		const child = spawn(process.execPath, [join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, '..', 'lib', 'single-flight', 'flight-child.fixture.ts'), sim.url, String(redis.config.port), '50', 'Identical across processes'], { stdio: ['pipe', 'pipe', 'inherit'] });
 		let out = '';
 		child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
 		await new Promise<void>((resolve) => {

@@ -1,42 +1,15 @@
 import { closeRedisClient, createRedisClient } from '../redis';
-import { Gateway, type ClusterConfig } from '../gateway';
+import type { Gateway } from '../gateway';
 import type { CachePolicy } from '../pipeline';
-import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server';
-import { startSimulator, type Simulator } from '../../test/simulator';
-import type Redis from 'ioredis';
+import { startTestRedis } from '../../test/helpers/redis-server';
+import { useCacheTestEnv } from './test-env.fixture';
 
-let sim: Simulator;
-let redis: TestRedis;
-let client: Redis;
-const gateways: Gateway[] = [];
-
+const env = useCacheTestEnv();
 const MODEL = 'llama3.2:3b';
-const config = (apiKey = 'key-1'): ClusterConfig => ({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: 4 }], apiKey });
-const gatewayFor = (apiKey?: string) => {
-	const gateway = new Gateway(config(apiKey));
-	gateways.push(gateway);
-	return gateway;
-};
-const chats = () => sim.stats.requestsByEndpoint['/api/chat'] ?? 0;
+const gatewayFor = (apiKey = 'key-1') => env.gatewayFor(apiKey);
+const chats = () => env.calls('/api/chat');
 const ask = (gateway: Gateway, content: string, cache: CachePolicy | undefined, options: Record<string, unknown> = { temperature: 0 }, onChunk?: (t: string) => void) =>
 	gateway.chat({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], options }, { hints: cache ? { cache } : undefined, onChunk });
-
-beforeAll(async () => {
-	sim = await startSimulator({ timeScale: 0, parallel: 4 });
-	redis = await startTestRedis();
-	client = createRedisClient(redis.config, { lazyConnect: false });
-});
-afterEach(async () => {
-	await Promise.all(gateways.splice(0).map((g) => g.close()));
-	await client.flushdb();
-	sim.resetStats();
-	await fetch(`${sim.url}/_sim/scripts`, { method: 'DELETE' });
-});
-afterAll(async () => {
-	await closeRedisClient(client);
-	await redis.stop();
-	await sim.close();
-});
 
 describe('exact cache through the gateway', () => {
 	it('answers a repeated deterministic request from L1 without a backend call, and says so', async () => {
@@ -51,7 +24,7 @@ describe('exact cache through the gateway', () => {
 	});
 
 	it('reads L2 (Redis) from another gateway and writes the hit back to its L1', async () => {
-		const policy: CachePolicy = { mode: 'exact', namespace: 'wf-1', redis: client };
+		const policy: CachePolicy = { mode: 'exact', namespace: 'wf-1', redis: env.client };
 		const first = await ask(gatewayFor(), 'Name three primes.', policy);
 		const other = gatewayFor(); // same credential, fresh process memory
 		const fromRedis = await ask(other, 'Name three primes.', policy);
@@ -63,17 +36,17 @@ describe('exact cache through the gateway', () => {
 
 	it('keeps namespaces (workflows) and credentials apart, also in a shared Redis', async () => {
 		const a = gatewayFor('key-a');
-		await ask(a, 'Same question', { mode: 'exact', namespace: 'wf-1', redis: client });
-		const otherWorkflow = await ask(a, 'Same question', { mode: 'exact', namespace: 'wf-2', redis: client });
-		const otherCredential = await ask(gatewayFor('key-b'), 'Same question', { mode: 'exact', namespace: 'wf-1', redis: client });
+		await ask(a, 'Same question', { mode: 'exact', namespace: 'wf-1', redis: env.client });
+		const otherWorkflow = await ask(a, 'Same question', { mode: 'exact', namespace: 'wf-2', redis: env.client });
+		const otherCredential = await ask(gatewayFor('key-b'), 'Same question', { mode: 'exact', namespace: 'wf-1', redis: env.client });
 		expect(otherWorkflow.cacheHit).toBe(false);
 		expect(otherCredential.cacheHit).toBe(false);
 		expect(chats()).toBe(3);
 	});
 
 	it('puts neither prompt text, namespace nor secret in a Redis key', async () => {
-		await ask(gatewayFor('secret-api-key-123'), 'Tell me about Zanzibar', { mode: 'exact', namespace: 'payroll-workflow', redis: client });
-		const keys = await client.keys('*');
+		await ask(gatewayFor('secret-api-key-123'), 'Tell me about Zanzibar', { mode: 'exact', namespace: 'payroll-workflow', redis: env.client });
+		const keys = await env.client.keys('*');
 		expect(keys.filter((k) => k.startsWith('agent-team-test:c:'))).toHaveLength(1);
 		for (const key of keys) {
 			// entries, and the single-flight lock/result of the call
@@ -92,7 +65,7 @@ describe('exact cache through the gateway', () => {
 		await ask(gateway, 'warm', { ...policy, nonDeterministic: true }, { temperature: 0.8 });
 		expect((await ask(gateway, 'warm', { ...policy, nonDeterministic: true }, { temperature: 0.8 })).cacheHit).toBe(true);
 
-		await fetch(`${sim.url}/_sim/scripts`, { method: 'POST', body: JSON.stringify({ match: 'weather', toolCalls: [{ name: 'weather', arguments: { city: 'Oslo' } }] }) });
+		await fetch(`${env.sim.url}/_sim/scripts`, { method: 'POST', body: JSON.stringify({ match: 'weather', toolCalls: [{ name: 'weather', arguments: { city: 'Oslo' } }] }) });
 		await ask(gateway, 'weather in Oslo?', policy);
 		expect((await ask(gateway, 'weather in Oslo?', policy)).cacheHit).toBe(false);
 		await ask(gateway, 'weather in Oslo?', { ...policy, toolCalls: true });
@@ -138,11 +111,11 @@ describe('exact cache through the gateway', () => {
 	it('never stores a truncated stream', async () => {
 		const gateway = gatewayFor();
 		const policy: CachePolicy = { mode: 'exact', namespace: 'wf' };
-		await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ dropMidStreamRate: 1 }) });
+		await fetch(`${env.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ dropMidStreamRate: 1 }) });
 		try {
 			await expect(ask(gateway, 'Tell me something long', policy)).rejects.toThrow();
 		} finally {
-			await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ dropMidStreamRate: 0 }) });
+			await fetch(`${env.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ dropMidStreamRate: 0 }) });
 		}
 		expect(gateway.cache.stats().stores).toBe(0);
 		expect((await ask(gateway, 'Tell me something long', policy)).cacheHit).toBe(false);
@@ -150,24 +123,24 @@ describe('exact cache through the gateway', () => {
 
 	it('sets the TTL per entry in Redis and compresses large values', async () => {
 		const gateway = gatewayFor();
-		await ask(gateway, 'short lived', { mode: 'exact', namespace: 'wf', redis: client, ttlSeconds: 5 });
-		const [key] = await client.keys('agent-team-test:c:*');
+		await ask(gateway, 'short lived', { mode: 'exact', namespace: 'wf', redis: env.client, ttlSeconds: 5 });
+		const [key] = await env.client.keys('agent-team-test:c:*');
 		const unprefixed = key.replace('agent-team-test:', '');
-		expect(await client.pttl(unprefixed)).toBeGreaterThan(3000);
-		expect(await client.pttl(unprefixed)).toBeLessThanOrEqual(5000);
+		expect(await env.client.pttl(unprefixed)).toBeGreaterThan(3000);
+		expect(await env.client.pttl(unprefixed)).toBeLessThanOrEqual(5000);
 
-		await fetch(`${sim.url}/_sim/scripts`, { method: 'POST', body: JSON.stringify({ match: 'long answer', reply: 'All work and no play. '.repeat(200) }) });
-		const long = await ask(gateway, 'a long answer please', { mode: 'exact', namespace: 'wf-long', redis: client });
-		const raw = (await client.getBuffer((await client.keys('agent-team-test:c:*')).find((k) => k !== key)!.replace('agent-team-test:', '')))!;
+		await fetch(`${env.sim.url}/_sim/scripts`, { method: 'POST', body: JSON.stringify({ match: 'long answer', reply: 'All work and no play. '.repeat(200) }) });
+		const long = await ask(gateway, 'a long answer please', { mode: 'exact', namespace: 'wf-long', redis: env.client });
+		const raw = (await env.client.getBuffer((await env.client.keys('agent-team-test:c:*')).find((k) => k !== key)!.replace('agent-team-test:', '')))!;
 		expect(raw[0] & 1).toBe(1); // deflated
 		expect(raw.length).toBeLessThan(JSON.stringify(long).length);
 	});
 
 	it('encrypts values at rest: no answer text in Redis, and a wrong key reads as a miss with a warning', async () => {
-		const policy: CachePolicy = { mode: 'exact', namespace: 'wf', redis: client, encryptionKey: 'k'.repeat(32) };
+		const policy: CachePolicy = { mode: 'exact', namespace: 'wf', redis: env.client, encryptionKey: 'k'.repeat(32) };
 		const first = await ask(gatewayFor(), 'Encrypt me', policy);
-		const [key] = await client.keys('agent-team-test:c:*');
-		const raw = (await client.getBuffer(key.replace('agent-team-test:', '')))!;
+		const [key] = await env.client.keys('agent-team-test:c:*');
+		const raw = (await env.client.getBuffer(key.replace('agent-team-test:', '')))!;
 		expect(raw.toString('latin1')).not.toContain(first.message.content.slice(0, 20));
 		expect((await ask(gatewayFor(), 'Encrypt me', policy)).cacheLayer).toBe('l2');
 		const wrong = await ask(gatewayFor(), 'Encrypt me', { ...policy, encryptionKey: 'another key' });
@@ -179,17 +152,17 @@ describe('exact cache through the gateway', () => {
 describe('invalidation and stats', () => {
 	it('invalidates by namespace, model and age, in L1 and Redis', async () => {
 		const gateway = gatewayFor();
-		const p1: CachePolicy = { mode: 'exact', namespace: 'wf-1', redis: client };
-		const p2: CachePolicy = { mode: 'exact', namespace: 'wf-2', redis: client };
+		const p1: CachePolicy = { mode: 'exact', namespace: 'wf-1', redis: env.client };
+		const p2: CachePolicy = { mode: 'exact', namespace: 'wf-2', redis: env.client };
 		await ask(gateway, 'a', p1);
 		await ask(gateway, 'b', p2);
-		expect((await gateway.cache.invalidate({ namespace: 'wf-1', olderThanSeconds: 3600 }, { redis: client })).removed).toBe(0);
-		expect((await gateway.cache.invalidate({ namespace: 'wf-1' }, { redis: client })).removed).toBe(1);
+		expect((await gateway.cache.invalidate({ namespace: 'wf-1', olderThanSeconds: 3600 }, { redis: env.client })).removed).toBe(0);
+		expect((await gateway.cache.invalidate({ namespace: 'wf-1' }, { redis: env.client })).removed).toBe(1);
 		expect((await ask(gateway, 'a', p1)).cacheHit).toBe(false);
 		expect((await ask(gateway, 'b', p2)).cacheHit).toBe(true);
-		await gateway.cache.invalidate({ model: 'qwen2.5:0.5b' }, { redis: client });
+		await gateway.cache.invalidate({ model: 'qwen2.5:0.5b' }, { redis: env.client });
 		expect((await ask(gateway, 'b', p2)).cacheHit).toBe(true);
-		await gateway.cache.invalidate({ model: MODEL }, { redis: client });
+		await gateway.cache.invalidate({ model: MODEL }, { redis: env.client });
 		expect((await ask(gateway, 'b', p2)).cacheHit).toBe(false);
 		expect(gateway.cache.stats().invalidated).toBe(3); // wf-1's "a", then "a" (asked again) and "b" of the model
 	});
@@ -198,9 +171,9 @@ describe('invalidation and stats', () => {
 describe('Redis down or slow', () => {
 	it('treats a Redis that does not answer within its budget as down: the answer comes at once, with a warning', async () => {
 		const gateway = gatewayFor();
-		const policy: CachePolicy = { mode: 'exact', namespace: 'wf', redis: client };
+		const policy: CachePolicy = { mode: 'exact', namespace: 'wf', redis: env.client };
 		await ask(gateway, 'warm up the digests', policy);
-		const blocker = createRedisClient(redis.config, { lazyConnect: false });
+		const blocker = createRedisClient(env.redis.config, { lazyConnect: false });
 		try {
 			// a script that spins for 1.5 s: Redis answers nobody meanwhile
 			const spin = "local t=redis.call('TIME') local s=t[1]*1000000+t[2] while true do local n=redis.call('TIME') if n[1]*1000000+n[2]-s>1500000 then break end end return 1";

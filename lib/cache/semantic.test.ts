@@ -1,41 +1,12 @@
-import type Redis from 'ioredis';
-
-import { Gateway } from '../gateway';
+import type { Gateway } from '../gateway';
 import type { CachePolicy } from '../pipeline';
-import { closeRedisClient, createRedisClient } from '../redis';
-import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server';
-import { startSimulator, type Simulator } from '../../test/simulator';
+import { useCacheTestEnv } from './test-env.fixture';
 
-let sim: Simulator;
-let redis: TestRedis;
-let client: Redis;
-const gateways: Gateway[] = [];
-
-const gatewayFor = () => {
-	const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: 4 }] });
-	gateways.push(gateway);
-	return gateway;
-};
-const calls = (endpoint: string) => sim.stats.requestsByEndpoint[endpoint] ?? 0;
+const env = useCacheTestEnv();
+const { gatewayFor, calls } = env;
 const ask = (gateway: Gateway, content: string, cache: CachePolicy) =>
 	gateway.chat({ model: 'llama3.2:3b', messages: [{ role: 'user', content }], options: { temperature: 0 } }, { hints: { cache } });
 const semantic = (extra: Partial<CachePolicy> = {}): CachePolicy => ({ mode: 'semantic', namespace: 'wf', threshold: 0.75, ...extra });
-
-beforeAll(async () => {
-	sim = await startSimulator({ timeScale: 0, parallel: 4 });
-	redis = await startTestRedis();
-	client = createRedisClient(redis.config, { lazyConnect: false });
-});
-afterEach(async () => {
-	await Promise.all(gateways.splice(0).map((g) => g.close()));
-	await client.flushdb();
-	sim.resetStats();
-});
-afterAll(async () => {
-	await closeRedisClient(client);
-	await redis.stop();
-	await sim.close();
-});
 
 describe('semantic cache', () => {
 	it('serves a reworded question from the semantic layer and reports the similarity', async () => {
@@ -83,7 +54,7 @@ describe('semantic cache', () => {
 	});
 
 	it('shares vectors through Redis: another worker finds the match (its index is rebuilt from Redis)', async () => {
-		const policy = semantic({ redis: client });
+		const policy = semantic({ redis: env.client });
 		const first = await ask(gatewayFor(), 'How do I reset my password?', policy);
 		const other = await ask(gatewayFor(), 'How can I change my password?', policy);
 		expect(other).toMatchObject({ cacheLayer: 'semantic', message: first.message });
@@ -92,16 +63,16 @@ describe('semantic cache', () => {
 
 	it('keeps workflows apart in the semantic layer too', async () => {
 		const gateway = gatewayFor();
-		await ask(gateway, 'How do I reset my password?', semantic({ namespace: 'wf-a', redis: client }));
-		expect((await ask(gateway, 'How can I change my password?', semantic({ namespace: 'wf-b', redis: client }))).cacheHit).toBe(false);
+		await ask(gateway, 'How do I reset my password?', semantic({ namespace: 'wf-a', redis: env.client }));
+		expect((await ask(gateway, 'How can I change my password?', semantic({ namespace: 'wf-b', redis: env.client }))).cacheHit).toBe(false);
 	});
 
 	it('drops the vectors of a cleared namespace', async () => {
 		const gateway = gatewayFor();
-		await ask(gateway, 'How do I reset my password?', semantic({ redis: client }));
-		await gateway.cache.invalidate({ namespace: 'wf' }, { redis: client });
-		expect(await client.keys('*:s:*')).toEqual([]);
-		expect((await ask(gatewayFor(), 'How can I change my password?', semantic({ redis: client }))).cacheHit).toBe(false);
+		await ask(gateway, 'How do I reset my password?', semantic({ redis: env.client }));
+		await gateway.cache.invalidate({ namespace: 'wf' }, { redis: env.client });
+		expect(await env.client.keys('*:s:*')).toEqual([]);
+		expect((await ask(gatewayFor(), 'How can I change my password?', semantic({ redis: env.client }))).cacheHit).toBe(false);
 	});
 
 	it('goes on as an exact cache with a warning when the embedding model is missing', async () => {
@@ -116,15 +87,15 @@ describe('semantic cache', () => {
 describe('embeddings cache', () => {
 	it('embeds a text once per model: repeated inputs are not sent again, order is kept', async () => {
 		const gateway = gatewayFor();
-		const cache: CachePolicy = { mode: 'exact', namespace: 'docs', redis: client };
+		const cache: CachePolicy = { mode: 'exact', namespace: 'docs', redis: env.client };
 		const first = await gateway.embed({ model: 'nomic-embed-text', input: ['alpha', 'beta'] }, { hints: { cache } });
-		sim.resetStats();
+		env.sim.resetStats();
 		const second = await gateway.embed({ model: 'nomic-embed-text', input: ['beta', 'gamma', 'alpha'] }, { hints: { cache } });
 		expect(calls('/api/embed')).toBe(1);
-		expect(sim.stats.requestsByModel['nomic-embed-text:latest']).toBe(1);
+		expect(env.sim.stats.requestsByModel['nomic-embed-text:latest']).toBe(1);
 		expect(second.embeddings[0]).toEqual(first.embeddings[1]);
 		expect(second.embeddings[2]).toEqual(first.embeddings[0]);
-		sim.resetStats();
+		env.sim.resetStats();
 		const third = await gatewayFor().embed({ model: 'nomic-embed-text', input: 'gamma' }, { hints: { cache } });
 		expect(calls('/api/embed')).toBe(0);
 		expect(third).toMatchObject({ cacheHit: true, cacheLayer: 'l2' });

@@ -89,7 +89,7 @@ describe('single-flight in one process', () => {
 
 describe('single-flight across processes (Redis)', () => {
 	it('100 identical concurrent calls from two processes make exactly one backend request', async () => {
-		const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'fixtures', 'flight-child.ts'), sim.url, String(redis.config.port), '50', 'Shared across workers'], {
+		const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'flight-child.fixture.ts'), sim.url, String(redis.config.port), '50', 'Shared across workers'], {
 			stdio: ['pipe', 'pipe', 'inherit'],
 		});
 		let out = '';
@@ -118,7 +118,7 @@ describe('single-flight across processes (Redis)', () => {
 	}, 120_000);
 
 	it('an answer cached by another process is read from the shared Redis (L2)', async () => {
-		const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'fixtures', 'flight-child.ts'), sim.url, String(redis.config.port), '1', 'Answered by the child'], {
+		const child = spawn(process.execPath, [join(__dirname, '..', '..', 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(__dirname, 'flight-child.fixture.ts'), sim.url, String(redis.config.port), '1', 'Answered by the child'], {
 			stdio: ['pipe', 'pipe', 'inherit'],
 		});
 		let out = '';
