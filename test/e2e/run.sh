@@ -17,6 +17,8 @@
 #      (stream-client.js, assert-stream.js; the simulator decodes slowly for that call)
 #   6b/7. the Orchestrator examples (test/e2e/orchestrator.sh): n8n execute the daily report, the team
 #      of Team Agent tools and the debate; POST the research team's streaming webhook
+#   7. the Cache example (test/e2e/cache.sh): Webhook → Cache Lookup → miss → Team Agent → Store,
+#      POSTed twice; the second answer comes from the cache with no /api/chat at the simulator
 #   8. stop everything (always, from the EXIT trap), print the phase timings
 #
 # Environment:
