@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Load Balancer in real n8n 2.41.1 (the e2e install): a 600-item Team Agent workflow on three
 # simulated backends of 1, 2 and 4 slots (credential with their true slots), the 2-slot backend
-# killed (SIGTERM, not restarted) at ~40 % of the expected run. Reports items/s against the capacity
+# killed (SIGTERM, not restarted) once 40 % of the items are answered. Reports items/s against the capacity
 # a bare client measures on the three backends at once (each with exactly its slots in flight), and
 # items lost (output items with an error, or missing).
 # Usage: bash bench/n8n/balancer-kill.sh [ITEMS]   (N8N_E2E_SKIP_BUILD=1 packs the existing dist/)
@@ -32,10 +32,12 @@ for i in 0 1 2; do
 done
 
 # capacity: a bare client on all three at once, exactly its slots in flight on each, items split by slots
+BARE=()
 for i in 0 1 2; do
 	(cd "$REPO" && node node_modules/tsx/dist/cli.mjs bench/n8n/bare-client.ts "${URLS[$i]}" $((ITEMS * SLOTS[i] / 7)) "${SLOTS[$i]}") >"$WORK/bare-$i.json" &
+	BARE+=("$!")
 done
-wait
+wait "${BARE[@]}" # not the simulators, which run on
 CAPACITY=$(node -e 'let s=0; for (const f of process.argv.slice(1)) s += JSON.parse(require("fs").readFileSync(f, "utf8")).itemsPerSec; console.log(s.toFixed(2))' "$WORK"/bare-{0,1,2}.json)
 WITHOUT=$(node -e 'let s=0; for (const f of process.argv.slice(1)) s += JSON.parse(require("fs").readFileSync(f, "utf8")).itemsPerSec; console.log(s.toFixed(2))' "$WORK"/bare-{0,2}.json)
 log "bare-client capacity: $CAPACITY items/s on all three, $WITHOUT without the 2-slot backend"
@@ -56,11 +58,11 @@ env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:credentials --input
 env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:workflow --input="$WORK/fx/wf.json" >>"$WORK/import.log" 2>&1
 id=$(node -p 'require(process.argv[1]).id' "$WORK/fx/wf.json")
 
-# kill the 2-slot backend at ~40 % of the time the whole cluster would need (plus n8n's start-up, ~5 s)
-KILL_AFTER=$(node -e 'console.log((5 + 0.4 * Number(process.argv[1]) / Number(process.argv[2])).toFixed(1))' "$ITEMS" "$CAPACITY")
-( sleep "$KILL_AFTER"; kill -TERM "${PIDS[1]}" 2>/dev/null; echo "killed gpu-2 after ${KILL_AFTER}s" >"$WORK/kill.txt" ) &
+# kill the 2-slot backend once 40 % of the items are answered (counted at the simulators)
+node "$REPO/bench/n8n/kill-when.js" "${PIDS[1]}" "$ITEMS" 0.4 "${URLS[@]}" >"$WORK/kill.txt" 2>&1 &
+KILLER=$!
 env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" execute --id="$id" --rawOutput >"$WORK/exec.out" 2>"$WORK/exec.err" || die "n8n execute failed" "$WORK/exec.err"
-wait
+wait "$KILLER"
 cat "$WORK/kill.txt" >&2 || true
 node -e '
 const fs = require("fs");
