@@ -59,10 +59,12 @@ env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" import:workflow --input="$
 id=$(node -p 'require(process.argv[1]).id' "$WORK/fx/wf.json")
 
 # kill the 2-slot backend once 40 % of the items are answered (counted at the simulators)
-node "$REPO/bench/n8n/kill-when.js" "${PIDS[1]}" "$ITEMS" 0.4 "${URLS[@]}" >"$WORK/kill.txt" 2>&1 &
+KILL_SHARE=${KILL_SHARE:-0.4} # 2 = never (a run without the failure, for comparison)
+node "$REPO/bench/n8n/kill-when.js" "${PIDS[1]}" "$ITEMS" "$KILL_SHARE" "${URLS[@]}" >"$WORK/kill.txt" 2>&1 &
 KILLER=$!
 env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" execute --id="$id" --rawOutput >"$WORK/exec.out" 2>"$WORK/exec.err" || die "n8n execute failed" "$WORK/exec.err"
-wait "$KILLER"
+[[ $KILL_SHARE == 2 ]] && kill "$KILLER" 2>/dev/null
+wait "$KILLER" || true
 cat "$WORK/kill.txt" >&2 || true
 node -e '
 const fs = require("fs");
