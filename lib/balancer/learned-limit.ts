@@ -5,7 +5,7 @@
  * load and prefill). With `limit` calls in flight and the look-ahead call beyond it as the
  * probe:
  * - the look-ahead call started at once while `limit` others were still running → the server
- *   ran `limit + 1` together → grow by one;
+ *   ran `limit + 1` together → grow by one (once a second such call confirms it);
  * - a call within the limit waited in the server's queue → the server has fewer slots than
  *   its position (or someone else is using them) → shrink below that position, once a second
  *   such call confirms it (one late first token on a busy machine is not a smaller server).
@@ -15,6 +15,7 @@ export class LearnedLimit {
 	/** When the value last changed (ms, for shared state: the newest wins). */
 	changedAt = 0;
 	private queuedInARow = 0;
+	private probesInARow = 0;
 
 	constructor(
 		initial: number,
@@ -37,7 +38,11 @@ export class LearnedLimit {
 			}
 		} else {
 			if (sample.position <= this.value) this.queuedInARow = 0;
-			if (sample.concurrent >= this.value) this.value = Math.min(this.max, Math.max(this.value, sample.concurrent) + 1);
+			// growth too wants two look-ahead calls in a row that ran beside `limit` others
+			if (sample.concurrent >= this.value && ++this.probesInARow >= 2) {
+				this.value = Math.min(this.max, Math.max(this.value, sample.concurrent) + 1);
+				this.probesInARow = 0;
+			} else if (sample.concurrent < this.value && sample.position > this.value) this.probesInARow = 0;
 		}
 		if (this.value !== before) this.changedAt = now;
 		return this.value !== before;
