@@ -17,9 +17,14 @@ export async function runItemsConcurrently(
 ): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	const continueOnFail = ctx.continueOnFail();
-	const controller = new AbortController();
+	// One controller per item, not one shared signal: every call of an item listens on its
+	// signal, so a shared one would gather a listener per call in flight (Node warns past 10).
+	const controllers = items.map(() => new AbortController());
+	const abortAll = (reason: unknown) => {
+		for (const controller of controllers) controller.abort(reason);
+	};
 	const cancel = ctx.getExecutionCancelSignal?.();
-	const onCancel = () => controller.abort(cancel?.reason);
+	const onCancel = () => abortAll(cancel?.reason);
 	if (cancel?.aborted) onCancel();
 	else cancel?.addEventListener('abort', onCancel, { once: true });
 
@@ -27,7 +32,7 @@ export async function runItemsConcurrently(
 		const settled = await Promise.all(
 			items.map(async (_item, itemIndex): Promise<INodeExecutionData> => {
 				try {
-					const json = await work(itemIndex, controller.signal);
+					const json = await work(itemIndex, controllers[itemIndex].signal);
 					return { json, pairedItem: { item: itemIndex } };
 				} catch (error) {
 					onError?.(itemIndex, error);
@@ -35,7 +40,7 @@ export async function runItemsConcurrently(
 					if (continueOnFail) {
 						return { json: { error: nodeError.message }, pairedItem: { item: itemIndex } };
 					}
-					controller.abort(nodeError);
+					abortAll(nodeError);
 					throw nodeError;
 				}
 			}),

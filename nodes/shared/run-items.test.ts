@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { runItemsConcurrently } from './run-items';
+
+const contextWith = (count: number, cancel?: AbortSignal) =>
+	({
+		getInputData: () => Array.from({ length: count }, (_, i) => ({ json: { i } })),
+		continueOnFail: () => false,
+		getNode: () => ({ name: 'Team Agent', type: 'teamAgent', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getExecutionCancelSignal: () => cancel,
+	}) as unknown as IExecuteFunctions;
+
+const untilAborted = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+
+describe('runItemsConcurrently', () => {
+	it('cancels the other items when one fails, and all of them when the execution is cancelled', async () => {
+		const aborted: number[] = [];
+		const failing = runItemsConcurrently(contextWith(5), async (itemIndex, signal) => {
+			if (itemIndex === 2) throw new Error('boom');
+			return await untilAborted(signal).catch((error) => {
+				aborted.push(itemIndex);
+				throw error;
+			});
+		});
+		await expect(failing).rejects.toThrow(/Item 2: boom/);
+		await new Promise((r) => setImmediate(r));
+		expect(aborted.sort()).toEqual([0, 1, 3, 4]);
+
+		const execution = new AbortController();
+		const cancelled = runItemsConcurrently(contextWith(3, execution.signal), async (_i, signal) => await untilAborted(signal));
+		execution.abort(new Error('execution cancelled'));
+		await expect(cancelled).rejects.toThrow(/execution cancelled/);
+	});
+
+	it('runs 50 items whose calls each listen on their signal without a MaxListenersExceededWarning', () => {
+		// In a child process: jest's sandbox does not show Node's process warnings to the test.
+		const script = `
+			const { runItemsConcurrently } = require('./nodes/shared/run-items.ts');
+			const ctx = { getInputData: () => Array.from({ length: 50 }, () => ({ json: {} })), continueOnFail: () => false,
+				getNode: () => ({ name: 'n' }), getExecutionCancelSignal: () => undefined };
+			runItemsConcurrently(ctx, async (i, signal) => {
+				for (let call = 0; call < 3; call++) signal.addEventListener('abort', () => {});
+				await new Promise((r) => setTimeout(r, 5));
+				return { i };
+			}).then((out) => console.log('items', out.length));`;
+		const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: resolve(__dirname, '../..'), encoding: 'utf8', timeout: 60_000 });
+		expect(child.stdout).toContain('items 50');
+		expect(child.stderr).not.toMatch(/MaxListenersExceededWarning/);
+	});
+});
