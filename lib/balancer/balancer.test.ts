@@ -131,6 +131,15 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		expect(r.tryAcquire(w)).toBeDefined();
 	});
 
+	it('on a single backend, sends a second model at once (waiting could not find a better place)', () => {
+		const t = clock();
+		const r = router([fakeBackend('only', 1, 2)], { now: t.now, lookAhead: 0, evictAfterMs: 3000 });
+		ok(r.tryAcquire(call('planner', 'load'))!);
+		const busy = r.tryAcquire(call('planner'))!;
+		expect(busy).toBeDefined();
+		expect(r.tryAcquire(call('worker'))?.backend.name).toBe('only');
+	});
+
 	it('sends a call to the backend whose slot cache holds the longest prefix, while it has a free slot', () => {
 		const [a, b, c] = [fakeBackend('a', 1, 2), fakeBackend('b', 1, 2), fakeBackend('c', 1, 2)];
 		const r = router([a, b, c], { minPrefixChars: 100 });

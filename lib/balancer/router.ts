@@ -114,13 +114,15 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	const healthy = (s: BackendState, t: number) => t >= s.retryAfterUntil && t >= s.remoteOpenUntil && s.circuit.allows(t);
 	const missing = (m: ModelOnBackend | undefined, t: number) => m !== undefined && m.missingUntil > t;
 
-	const placementOf = (s: BackendState, m: ModelOnBackend, model: string, slots: number, cs: CallState, t: number): number | undefined => {
+	const placementOf = (s: BackendState, m: ModelOnBackend, model: string, slots: number, cs: CallState, t: number, alone: boolean): number | undefined => {
 		if (m.loaded) return m.totalInFlight < slots ? 0 : 2;
 		const others = s.othersLoaded(model);
 		if (others.length === 0 || s.maxModelsSeen > others.length) return 1;
 		const busy = others.some(([, other]) => other.totalInFlight > 0 || t - other.lastUsed < o.idleEvictMs);
 		if (!busy) return 3;
-		if (t - cs.firstSeen >= o.evictAfterMs) return 4;
+		// With no other backend to wait for, waiting only delays: Ollama itself decides whether
+		// both models fit (it often does) or which one to unload.
+		if (alone || t - cs.firstSeen >= o.evictAfterMs) return 4;
 		wakeAt(cs.firstSeen + o.evictAfterMs);
 		return undefined;
 	};
@@ -151,7 +153,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			let placement = 0;
 			let affinity = 0;
 			if (o.strategy === 'default') {
-				const p = placementOf(s, m, model, slots, cs, t);
+				const p = placementOf(s, m, model, slots, cs, t, pool.length === 1);
 				if (p === undefined) continue;
 				placement = p;
 				if (chain && placement === 0) {
