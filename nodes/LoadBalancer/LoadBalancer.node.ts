@@ -14,6 +14,7 @@ import type { ChatRequest, EmbedRequest } from '../../lib/ollama';
 import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
+import { toItemError } from '../shared/node-error';
 import { runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
 
@@ -80,7 +81,7 @@ const sendRequest: Work = async (ctx, gateway, itemIndex, signal) => {
 		reply = await sendApiRequest(gateway.balancer, gateway.backends, { method, path, body, timeoutMs, signal });
 	} catch (error) {
 		if (/not an Ollama API path/.test((error as Error).message)) throw fieldError(ctx, itemIndex, 'Path', (error as Error).message.replace(/^"[^"]*" /, ''));
-		throw error;
+		throw toItemError(ctx.getNode(), error, itemIndex);
 	}
 	if (reply.status >= 400) {
 		const detail = (reply.body as { error?: string } | undefined)?.error ?? `HTTP ${reply.status}`;

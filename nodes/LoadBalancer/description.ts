@@ -20,7 +20,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 			{ name: 'Select Backend', value: 'selectBackend', action: 'Select the backend for an item', description: 'The backend the balancer would send this item to: name and base URL, for other nodes such as HTTP Request' },
 			{ name: 'Health', value: 'health', action: 'Report the health of every backend', description: 'Per backend: up or down, circuit, loaded models, in flight, slots, latency, error rate' },
 			{ name: 'Warm Up', value: 'warmUp', action: 'Load a model on the backends', description: 'Load a model on every backend (or the ones named) so the first calls pay no load time' },
-			{ name: 'Send Request', value: 'sendRequest', action: 'Send an Ollama API request', description: 'Any Ollama API call through the balancer, with failover' },
+			{ name: 'Send Request', value: 'sendRequest', action: 'Send a request through the balancer', description: 'Any Ollama API call through the balancer, with failover' },
 		],
 		default: 'selectBackend',
 	},
