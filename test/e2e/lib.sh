@@ -136,3 +136,22 @@ require_cmd() {
 		command -v "$c" >/dev/null 2>&1 || die "required command '$c' is not installed"
 	done
 }
+
+# finish_run TAG RC KEEP WHAT_KEPT: the common end of a test script's EXIT trap: stop every background
+# process, print the phase timings, and remove $WORK on success unless KEEP is 1 (else say where it is).
+finish_run() {
+	local tag=$1 rc=$2 keep=$3 what=$4
+	phase_end
+	stop_all_bg
+	print_phase_summary
+	if ((rc == 0)); then
+		if [[ $keep == 1 ]]; then
+			printf '\n[%s] PASSED (work directory kept: %s)\n' "$tag" "$WORK" >&2
+		else
+			rm -rf "$WORK"
+			printf '\n[%s] PASSED\n' "$tag" >&2
+		fi
+	else
+		printf '\n[%s] FAILED (exit %s). %s kept in %s\n' "$tag" "$rc" "$what" "$WORK" >&2
+	fi
+}

@@ -53,23 +53,11 @@ RESULTS=()
 on_exit() {
 	local rc=$?
 	trap - EXIT INT TERM
-	phase_end
-	stop_all_bg
-	print_phase_summary
 	if ((${#RESULTS[@]})); then
 		printf '\n[e2e] checks passed:\n' >&2
 		printf '  - %s\n' "${RESULTS[@]}" >&2
 	fi
-	if ((rc == 0)); then
-		if [[ ${N8N_E2E_KEEP:-} == 1 ]]; then
-			printf '\n[e2e] PASSED (work directory kept: %s)\n' "$WORK" >&2
-		else
-			rm -rf "$WORK"
-			printf '\n[e2e] PASSED\n' >&2
-		fi
-	else
-		printf '\n[e2e] FAILED (exit %s). Logs, DB and fixtures kept in %s\n' "$rc" "$WORK" >&2
-	fi
+	finish_run e2e "$rc" "${N8N_E2E_KEEP:-}" "Logs, DB and fixtures"
 	exit "$rc"
 }
 trap on_exit EXIT

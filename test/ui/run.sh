@@ -33,19 +33,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/n8n-agent-team-ui.XXXXXX")
 on_exit() {
 	local rc=$?
 	trap - EXIT INT TERM
-	phase_end
-	stop_all_bg
-	print_phase_summary
-	if ((rc == 0)); then
-		if [[ ${N8N_UI_KEEP:-} == 1 ]]; then
-			printf '\n[ui] PASSED (work directory kept: %s)\n' "$WORK" >&2
-		else
-			rm -rf "$WORK"
-			printf '\n[ui] PASSED\n' >&2
-		fi
-	else
-		printf '\n[ui] FAILED (exit %s). Logs, DB and browser console kept in %s\n' "$rc" "$WORK" >&2
-	fi
+	finish_run ui "$rc" "${N8N_UI_KEEP:-}" "Logs, DB and browser console"
 	exit "$rc"
 }
 trap on_exit EXIT
