@@ -32,10 +32,16 @@ const sendToBackend: Handler = (call) => {
 	return call.kind === 'chat' ? target.chat(call.request, call.options) : target.embed(call.request, call.options);
 };
 
+/** A call as it enters the pipeline: the gateway's own options split from the transport's. */
+function newCall(kind: Call['kind'], request: ChatRequest | EmbedRequest, options: GatewayCallOptions): Call {
+	const { priority, queueTimeoutMs, hints, ...callOptions } = options;
+	return { kind, request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs, hints } as Call;
+}
+
 /**
  * The one path every call takes: cache → single-flight → batching (embeddings coalesced) →
- * scheduler (asking the balancer's router where) → runner-options → transport. The gateway only composes; the contract the
- * stages share is in lib/pipeline.
+ * scheduler (asking the balancer's router where) → runner-options → transport. The gateway
+ * only composes; the contract the stages share is in lib/pipeline.
  * Nodes only see `chat` and `embed`; each stage can grow without touching them.
  */
 export class Gateway {
@@ -110,13 +116,11 @@ export class Gateway {
 	}
 
 	async chat(request: ChatRequest, options: GatewayCallOptions = {}): Promise<GatewayChatResult> {
-		const { priority, queueTimeoutMs, hints, ...callOptions } = options;
-		return await this.send<ChatResult>({ kind: 'chat', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs, hints });
+		return await this.send<ChatResult>(newCall('chat', request, options));
 	}
 
 	async embed(request: EmbedRequest, options: GatewayCallOptions = {}): Promise<GatewayEmbedResult> {
-		const { priority, queueTimeoutMs, hints, ...callOptions } = options;
-		return await this.send<EmbedResult>({ kind: 'embed', request, options: callOptions, trace: newTrace(), priority, queueTimeoutMs, hints });
+		return await this.send<EmbedResult>(newCall('embed', request, options));
 	}
 
 	/**
