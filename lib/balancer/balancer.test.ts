@@ -158,6 +158,28 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		expect(overflow.backend.name).not.toBe(home);
 	});
 
+	it('at the end of a burst, keeps a call for a faster backend rather than start it on a slow one that would finish later', () => {
+		const t = clock();
+		let waiting = 20;
+		const [a, b, slow] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4), fakeBackend('slow', 1, 4)];
+		const r = router([a, b, slow], { now: t.now, lookAhead: 1, waiting: () => waiting });
+		for (const [target, ms] of [[a, 100], [b, 100], [slow, 300]] as const) {
+			ok(r.tryAcquire(call('m', 'load', { target }))!); // a cold load says nothing about durations
+			ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms });
+		}
+		// the fast ones take slots and look-ahead first (100 ms, or 125 behind a look-ahead, beats 300)
+		const held = Array.from({ length: 10 }, () => r.tryAcquire(call())!);
+		expect(held.map((l) => l.backend.name).filter((n) => n === 'slow')).toHaveLength(0);
+		// 20 waiting: the fast pair (8 slots / 100 ms) needs 250 ms + 125 for them, longer than 300 on the slow one
+		expect(r.tryAcquire(call())?.backend.name).toBe('slow');
+		// 5 waiting: they are done in 62.5 + 125 ms, before the slow one would finish this call
+		waiting = 5;
+		expect(r.tryAcquire(call())).toBeUndefined();
+		// a faster backend that stopped answering (no reply for 1 s) no longer holds calls back
+		t.advance(1001);
+		expect(r.tryAcquire(call())?.backend.name).toBe('slow');
+	});
+
 	it('remembers only as many prompts per backend as it has slots (Ollama keeps one cache per slot)', () => {
 		const [a, b] = [fakeBackend('a', 1, 1), fakeBackend('b', 1, 1)];
 		const r = router([a, b], { minPrefixChars: 100 });

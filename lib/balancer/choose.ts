@@ -28,7 +28,7 @@ export const expectedMs = (m: ModelOnBackend) => m.durationMs.value ?? m.ttftMs.
  * and it would wait in the server's queue) the share of a call's time until a slot frees. So a
  * fast backend's look-ahead place beats a free slot on a backend three times slower.
  */
-const completionMs = (c: Candidate) => {
+export const completionMs = (c: Candidate) => {
 	const d = expectedMs(c.model);
 	const queued = c.model.totalInFlight - c.slots + 1;
 	return queued > 0 ? d + (d * queued) / Math.max(1, c.slots) : d;

@@ -52,6 +52,12 @@ export interface RouterOptions extends BalancerSettings {
 	allowSelfSigned?: boolean;
 	/** With a Redis client: in-flight counts, circuits, learned limits and the prefix table are shared by every worker. */
 	redis?: Redis;
+	/**
+	 * Calls waiting in the gateway's queue now (the scheduler's count). With it the default strategy
+	 * sees the end of a burst: a call then waits for a faster backend instead of starting on a slow
+	 * one that would finish it later.
+	 */
+	waiting?: () => number;
 	/** Clock (tests). */
 	now?: () => number;
 }

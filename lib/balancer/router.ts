@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import type { AttemptOutcome, Backend, Call, Lease, Router } from '../pipeline';
 import { BackendHttp, normalizeModel } from './backend-http';
 import { BackendState, type AttemptRecord, type ModelOnBackend } from './backend-state';
-import { choose, nextInRotation, type Candidate } from './choose';
+import { choose, completionMs, expectedMs, nextInRotation, type Candidate } from './choose';
 import { canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
 import { snapshotOf, type BackendHealth } from './health';
 import { LearnedLimit } from './learned-limit';
@@ -70,6 +70,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	let closed = false;
 	let shared: SharedState | undefined;
 	let probing: Promise<void> | undefined;
+	let tailWakeAt = 0;
 
 	const notify = () => {
 		for (const listener of [...listeners]) listener();
@@ -184,7 +185,50 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			if (!cs.dealt || !pool.includes(cs.dealt)) cs.dealt = nextInRotation(pool, o.strategy === 'weightedRoundRobin');
 			return cs.dealt ? candidatesFor(call, cs, model, t, [cs.dealt])[0] : undefined;
 		}
-		return choose(o.strategy, candidatesFor(call, cs, model, t, pool));
+		const best = choose(o.strategy, candidatesFor(call, cs, model, t, pool));
+		return best && o.strategy === 'default' && fasterFinishes(best, model, pool, t) ? undefined : best;
+	};
+
+	/**
+	 * End of a burst (default strategy): whether the faster backends, full now, would finish every
+	 * call still waiting before `best` (a slower backend with room) finishes this one. Then starting
+	 * it there only lengthens the run (the classic slow-server threshold): the call waits and takes
+	 * the next faster slot. Needs the queue length (`waiting`) and durations measured on this
+	 * traffic; a faster backend counts only while it keeps answering, so a stalled one cannot hold
+	 * calls back.
+	 */
+	const fasterFinishes = (best: Candidate, model: string, pool: BackendState[], t: number): boolean => {
+		if (!options.waiting || best.affinity > 0 || best.placement !== 0) return false;
+		const mine = completionMs(best);
+		if (!(mine > 0)) return false;
+		let rate = 0;
+		let soonest = Infinity;
+		let stale = Infinity;
+		for (const s of pool) {
+			if (s === best.state) continue;
+			const m = s.models.get(model);
+			if (!m?.ready) continue;
+			const d = expectedMs(m);
+			if (!(d > 0)) continue;
+			const slots = slotsOf(s, m, 'chat');
+			// the next call there goes into the look-ahead place: a share of a call's time later
+			const finish = o.lookAhead > 0 ? d + d / slots : d;
+			if (finish >= mine) continue;
+			const fresh = m.lastUsed + Math.max(1000, 4 * d);
+			if (fresh <= t) continue;
+			stale = Math.min(stale, fresh);
+			rate += slots / d;
+			soonest = Math.min(soonest, finish);
+		}
+		if (rate === 0) return false;
+		const queued = Math.max(1, options.waiting());
+		if (queued / rate + soonest >= mine) return false;
+		// look again when a faster backend would stop counting (it may have stalled)
+		if (!(tailWakeAt > t && tailWakeAt <= stale)) {
+			tailWakeAt = stale;
+			wakeAt(stale);
+		}
+		return true;
 	};
 
 	const lease = (call: Call, cs: CallState, c: Candidate): Lease => {

@@ -73,6 +73,8 @@ export class Gateway {
 			apiKey: config.apiKey,
 			headers: config.headers,
 			allowSelfSigned: config.allowSelfSigned,
+			// the queue's length tells the balancer when a burst ends (created just below)
+			waiting: () => this.scheduler.pending,
 		});
 		this.scheduler = createSchedulerStage(this.balancer, config.scheduler);
 		this.stages = [
