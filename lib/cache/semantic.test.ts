@@ -1,5 +1,8 @@
 import type { Gateway } from '../gateway';
 import type { CachePolicy } from '../pipeline';
+import { rngFromSeed } from '../../test/simulator/rng';
+import { RedisLayer } from './redis-layer';
+import { SemanticLayer } from './semantic/semantic-layer';
 import { useCacheTestEnv } from './test-env.fixture';
 
 const env = useCacheTestEnv();
@@ -100,5 +103,22 @@ describe('embeddings cache', () => {
 		expect(calls('/api/embed')).toBe(0);
 		expect(third).toMatchObject({ cacheHit: true, cacheLayer: 'l2' });
 		expect(third.embeddings[0]).toEqual(second.embeddings[1]);
+	});
+});
+
+describe('semantic layer rebuilt from Redis', () => {
+	it('reads a long partition list in chunks and indexes every entry once, also for concurrent lookups', async () => {
+		const l2 = new RedisLayer(env.client);
+		const rng = rngFromSeed(11);
+		const vectors = Array.from({ length: 4500 }, () => Array.from({ length: 16 }, () => rng() - 0.5));
+		const warnings: string[] = [];
+		await new SemanticLayer({ index: 'exact' }).addMany('s:test', vectors.map((vector, i) => ({ key: `k${i}`, prompt: `prompt ${i}`, vector })), 60_000, l2, warnings);
+		expect(await env.client.llen('s:test')).toBe(4500);
+		// a process that starts: its index comes from the list, read in more than one LRANGE
+		const fresh = new SemanticLayer({ index: 'auto' });
+		const matches = await Promise.all([4499, 2500, 7].map((i) => fresh.lookup('s:test', vectors[i], `prompt ${i}`, 0.99, l2, warnings)));
+		expect(matches.map((m) => m?.key)).toEqual(['k4499', 'k2500', 'k7']);
+		expect(fresh.stats().vectors).toBe(4500);
+		expect(warnings).toEqual([]);
 	});
 });

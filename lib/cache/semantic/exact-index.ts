@@ -32,6 +32,10 @@ export class ExactIndex implements VectorIndex {
 		this.rowOf.set(id, row);
 	}
 
+	addMany(ids: readonly number[], vectors: readonly Float32Array[]): void {
+		ids.forEach((id, i) => this.add(id, vectors[i]));
+	}
+
 	remove(id: number): void {
 		const row = this.rowOf.get(id);
 		if (row === undefined) return;

@@ -35,6 +35,7 @@ export interface SemanticMatch {
  */
 export class SemanticLayer {
 	private readonly partitions = new Map<string, Partition>();
+	private readonly syncing = new Map<string, Promise<Partition>>();
 	private readonly options: Required<SemanticLayerOptions>;
 	private nextId = 1;
 
@@ -67,21 +68,33 @@ export class SemanticLayer {
 
 	/** Adds a prompt's vector (here and, with Redis, for every worker). */
 	async add(partitionKey: string, key: string, prompt: string, vector: ArrayLike<number>, ttlMs: number, l2: RedisLayer | undefined, warnings: string[]): Promise<void> {
-		const normalised = normalise(vector);
+		await this.addMany(partitionKey, [{ key, prompt, vector }], ttlMs, l2, warnings);
+	}
+
+	/** Adds many prompts' vectors at once: one index batch, and with Redis one pipelined write (warming a cache). */
+	async addMany(partitionKey: string, items: ReadonlyArray<{ key: string; prompt: string; vector: ArrayLike<number> }>, ttlMs: number, l2: RedisLayer | undefined, warnings: string[]): Promise<void> {
+		const entries = items.map((item) => ({ key: item.key, prompt: item.prompt, vector: normalise(item.vector) }));
 		if (!l2) {
-			this.insert(this.partition(partitionKey), key, prompt, normalised);
+			this.insertMany(this.partition(partitionKey), entries);
 			return;
 		}
-		const packed = l2.pack({ createdAt: Date.now(), json: JSON.stringify({ k: key, p: prompt, v: Buffer.from(normalised.buffer).toString('base64') }) });
-		const result = await l2.guard(async () => {
-			await l2.redis.pipeline().rpush(partitionKey, packed).pexpire(partitionKey, Math.max(ttlMs, 1), 'GT').exec();
-			await l2.redis.pexpire(partitionKey, Math.max(ttlMs, 1), 'NX');
-			return true;
-		}, false);
+		const createdAt = Date.now();
+		const packed = entries.map((e) => l2.pack({ createdAt, json: JSON.stringify({ k: e.key, p: e.prompt, v: Buffer.from(e.vector.buffer).toString('base64') }) }));
+		const result = await l2.guard(
+			async () => {
+				const pipeline = l2.redis.pipeline();
+				for (let i = 0; i < packed.length; i += SYNC_CHUNK) pipeline.rpush(partitionKey, ...packed.slice(i, i + SYNC_CHUNK));
+				await pipeline.pexpire(partitionKey, Math.max(ttlMs, 1), 'GT').exec();
+				await l2.redis.pexpire(partitionKey, Math.max(ttlMs, 1), 'NX');
+				return true;
+			},
+			false,
+			packed.length > SYNC_CHUNK ? 30_000 : undefined,
+		);
 		if (result.warning) warnings.push(result.warning);
 		// Read it back through the list (with anything others added), so offsets stay in step.
 		if (result.value) await this.sync(partitionKey, l2, warnings);
-		else this.insert(this.partition(partitionKey), key, prompt, normalised);
+		else this.insertMany(this.partition(partitionKey), entries);
 	}
 
 	/** Forgets the partitions whose key matches (after an invalidation); with Redis, the caller deletes the lists. */
@@ -112,50 +125,102 @@ export class SemanticLayer {
 		return partition;
 	}
 
-	private insert(partition: Partition, key: string, prompt: string, vector: Float32Array): void {
-		partition.index ??= createVectorIndex(vector.length, this.options.index);
-		if (vector.length !== partition.index.dimensions) return; // another embedding model's space: ignore
-		const id = this.nextId++;
-		partition.index.add(id, vector);
-		partition.entries.set(id, { key, prompt });
-		partition.order.push(id);
-		while (partition.order.length > this.options.maxPerPartition) {
-			const oldest = partition.order.shift()!;
-			partition.index.remove(oldest);
-			partition.entries.delete(oldest);
+	/** Adds entries to a partition's index in one batch (one native call for usearch), then trims the oldest. */
+	private insertMany(partition: Partition, items: ReadonlyArray<{ key: string; prompt: string; vector: Float32Array }>): void {
+		if (!items.length) return;
+		partition.index ??= createVectorIndex(items[0].vector.length, this.options.index);
+		const index = partition.index;
+		// Only the newest maxPerPartition can stay: do not index what would be trimmed at once.
+		const kept = items.filter((item) => item.vector.length === index.dimensions).slice(-this.options.maxPerPartition); // another embedding model's space: ignore
+		const ids = kept.map(() => this.nextId++);
+		index.addMany(ids, kept.map((item) => item.vector));
+		kept.forEach((item, i) => {
+			partition.entries.set(ids[i], { key: item.key, prompt: item.prompt });
+			partition.order.push(ids[i]);
+		});
+		const excess = partition.order.length - this.options.maxPerPartition;
+		if (excess > 0) {
+			for (const oldest of partition.order.splice(0, excess)) {
+				index.remove(oldest);
+				partition.entries.delete(oldest);
+			}
 		}
 	}
 
-	private async sync(partitionKey: string, l2: RedisLayer | undefined, warnings: string[]): Promise<Partition> {
+	/** One read of a partition's list at a time: concurrent lookups share it instead of indexing entries twice. */
+	private sync(partitionKey: string, l2: RedisLayer | undefined, warnings: string[]): Promise<Partition> {
+		if (!l2) return Promise.resolve(this.partition(partitionKey));
+		let pending = this.syncing.get(partitionKey);
+		if (!pending) {
+			pending = this.readList(partitionKey, l2, warnings).finally(() => this.syncing.delete(partitionKey));
+			this.syncing.set(partitionKey, pending);
+		}
+		return pending;
+	}
+
+	private async readList(partitionKey: string, l2: RedisLayer, warnings: string[]): Promise<Partition> {
 		let partition = this.partition(partitionKey);
-		if (!l2) return partition;
 		const from = partition.synced;
 		const result = await l2.guard(async () => {
-			const [[, length], [, items]] = (await l2.redis.pipeline().llen(partitionKey).lrangeBuffer(partitionKey, from, -1).exec()) as [[unknown, number], [unknown, Buffer[]]];
+			const [[, length], [, items]] = (await l2.redis.pipeline().llen(partitionKey).lrangeBuffer(partitionKey, from, from + SYNC_CHUNK - 1).exec()) as [[unknown, number], [unknown, Buffer[]]];
 			return { length, items };
 		}, undefined);
 		if (result.warning) warnings.push(result.warning);
 		if (!result.value) return partition;
-		let { length, items } = result.value;
+		const { length } = result.value;
+		let items = result.value.items;
+		let start = from;
 		if (length < from) {
 			// cleared or expired elsewhere: start again from the list as it is
 			this.partitions.delete(partitionKey);
 			partition = this.partition(partitionKey);
-			const again = await l2.guard(() => l2.redis.lrangeBuffer(partitionKey, 0, -1), [] as Buffer[]);
-			items = again.value;
-			length = items.length;
+			start = 0;
+			items = [];
 		}
-		for (const raw of items) {
-			try {
-				const { k, p, v } = JSON.parse(l2.unpack(raw).json) as { k: string; p: string; v: string };
-				const bytes = Buffer.from(v, 'base64');
-				this.insert(partition, k, p, new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
-			} catch {
-				// unreadable (other encryption key, corrupt): skip it
-			}
+		this.insertMany(partition, items.flatMap((raw) => decodeEntry(l2, raw)));
+		partition.synced = start + items.length;
+		// A long list (a process starting next to a full partition) is read in pipelined chunks.
+		while (partition.synced < length) {
+			const batch = await this.readRange(partitionKey, partition.synced, Math.min(length, partition.synced + SYNC_BATCH), l2, warnings);
+			if (!batch) break;
+			this.insertMany(partition, batch.flatMap((raw) => decodeEntry(l2, raw)));
+			partition.synced += batch.length;
+			if (!batch.length) break; // the list shrank meanwhile: the next lookup starts over
 		}
-		partition.synced = partition.synced + items.length;
 		return partition;
+	}
+
+	/** Entries [from, to) of a partition's list, SYNC_CHUNK per LRANGE, in one pipeline. */
+	private async readRange(partitionKey: string, from: number, to: number, l2: RedisLayer, warnings: string[]): Promise<Buffer[] | undefined> {
+		const result = await l2.guard(
+			async () => {
+				const pipeline = l2.redis.pipeline();
+				for (let i = from; i < to; i += SYNC_CHUNK) pipeline.lrangeBuffer(partitionKey, i, Math.min(i + SYNC_CHUNK, to) - 1);
+				const replies = (await pipeline.exec()) as Array<[Error | null, Buffer[]]>;
+				return replies.flatMap(([error, items]) => {
+					if (error) throw error;
+					return items;
+				});
+			},
+			undefined,
+			30_000,
+		);
+		if (result.warning) warnings.push(result.warning);
+		return result.value;
+	}
+}
+
+/** Entries per LRANGE, and per pipeline (and index batch), when a partition is read from Redis: 10k 768-d entries are about 40 MB. */
+const SYNC_CHUNK = 2000;
+const SYNC_BATCH = 10_000;
+
+function decodeEntry(l2: RedisLayer, raw: Buffer): Array<{ key: string; prompt: string; vector: Float32Array }> {
+	try {
+		const { k, p, v } = JSON.parse(l2.unpack(raw).json) as { k: string; p: string; v: string };
+		const bytes = Buffer.from(v, 'base64');
+		return [{ key: k, prompt: p, vector: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) }];
+	} catch {
+		return []; // unreadable (other encryption key, corrupt): skip it
 	}
 }
 

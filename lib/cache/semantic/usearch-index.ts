@@ -1,17 +1,27 @@
+import { availableParallelism } from 'node:os';
+
 import type { Neighbour, VectorIndex } from './vector-index';
 
+/** The part of usearch 2.x's `Index` this file uses (the addon is optional: typed here, required lazily). */
 interface UsearchIndexNative {
-	add(keys: bigint, vector: Float32Array): void;
-	search(vector: Float32Array, k: bigint): { keys: BigUint64Array; distances: Float32Array; count: bigint };
-	remove(key: bigint): boolean;
-	size(): bigint;
+	add(keys: BigUint64Array, vectors: Float32Array, threads?: number): void;
+	search(vector: Float32Array, k: number, threads: number): { keys: BigUint64Array; distances: Float32Array };
+	remove(keys: bigint): number | number[];
+	size(): number;
 }
+
 interface UsearchModule {
 	Index: new (options: Record<string, unknown>) => UsearchIndexNative;
 }
 
 let loaded: UsearchModule | null | undefined;
-const REMOVED = 0xffffffffffffffffn;
+/** usearch pads missing results with this key (-1 as unsigned). */
+const NONE = 0xffffffffffffffffn;
+/**
+ * Threads for a batch add: all cores but one, so the event loop keeps one (a batch add holds the
+ * calling thread until it is done); at least one.
+ */
+const BUILD_THREADS = Math.max(1, availableParallelism() - 1);
 
 /** The usearch addon, or null when it is not installed or not built (required once, lazily). */
 export function loadUsearch(): UsearchModule | null {
@@ -30,7 +40,12 @@ export function usearchAvailable(): boolean {
 	return loadUsearch() !== null;
 }
 
-/** usearch's HNSW graph (inner product on normalised vectors: distance = 1 − cosine). */
+/**
+ * usearch's HNSW graph, cosine metric. Vectors are kept as f16: half the memory of f32 and about
+ * twice as fast to insert, with similarities within 1e-4 of the exact ones (i8 was faster still
+ * but off by up to 0.02, too much next to a 0.95 threshold). Connectivity 16 with expansion 64
+ * finds a stored near-copy among 100k random 768-d vectors; searches run on the calling thread.
+ */
 export class UsearchIndex implements VectorIndex {
 	readonly kind = 'usearch';
 	private readonly native: UsearchIndexNative;
@@ -41,12 +56,12 @@ export class UsearchIndex implements VectorIndex {
 		readonly dimensions: number,
 	) {
 		this.native = new usearch.Index({
-			metric: 'ip',
-			dimensions: BigInt(dimensions),
-			connectivity: 16n,
-			expansion_add: 64n,
-			expansion_search: 64n,
-			quantization: 'f32',
+			metric: 'cos',
+			dimensions,
+			connectivity: 16,
+			expansion_add: 64,
+			expansion_search: 64,
+			quantization: 'f16',
 		});
 	}
 
@@ -55,22 +70,35 @@ export class UsearchIndex implements VectorIndex {
 	}
 
 	add(id: number, vector: Float32Array): void {
-		if (vector.length !== this.dimensions) throw new Error(`vector has ${vector.length} dimensions, the index ${this.dimensions}`);
-		this.remove(id);
-		this.native.add(BigInt(id), vector);
-		this.count++;
+		this.addMany([id], [vector]);
+	}
+
+	/** Many vectors in one native call, on several threads (how an index is rebuilt from Redis). */
+	addMany(ids: readonly number[], vectors: readonly Float32Array[]): void {
+		const d = this.dimensions;
+		const keys = new BigUint64Array(ids.length);
+		const matrix = new Float32Array(ids.length * d);
+		ids.forEach((id, i) => {
+			if (vectors[i].length !== d) throw new Error(`vector has ${vectors[i].length} dimensions, the index ${d}`);
+			this.remove(id);
+			keys[i] = BigInt(id);
+			matrix.set(vectors[i], i * d);
+		});
+		this.native.add(keys, matrix, ids.length > 1 ? BUILD_THREADS : 1);
+		this.count += ids.length;
 	}
 
 	remove(id: number): void {
-		if (this.native.remove(BigInt(id))) this.count--;
+		const removed = this.native.remove(BigInt(id));
+		if ((Array.isArray(removed) ? removed[0] : removed) > 0) this.count--;
 	}
 
 	search(vector: Float32Array, k: number): Neighbour[] {
 		if (this.count === 0) return [];
-		const found = this.native.search(vector, BigInt(Math.min(k, this.count)));
+		const found = this.native.search(vector, Math.min(k, this.count), 1);
 		const out: Neighbour[] = [];
-		for (let i = 0; i < Number(found.count); i++) {
-			if (found.keys[i] === REMOVED) continue; // usearch may still return a removed entry's slot
+		for (let i = 0; i < found.keys.length; i++) {
+			if (found.keys[i] === NONE) continue;
 			out.push({ id: Number(found.keys[i]), similarity: 1 - found.distances[i] });
 		}
 		return out;

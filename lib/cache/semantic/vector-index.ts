@@ -13,6 +13,8 @@ export interface VectorIndex {
 	readonly dimensions: number;
 	readonly size: number;
 	add(id: number, vector: Float32Array): void;
+	/** Many at once (an index rebuilt from Redis): one native call for usearch. */
+	addMany(ids: readonly number[], vectors: readonly Float32Array[]): void;
 	remove(id: number): void;
 	search(vector: Float32Array, k: number): Neighbour[];
 }
