@@ -1,12 +1,16 @@
 /**
  * Orchestrator: an 8-step plan with 3 independent branches under the supervisor strategy.
- *   npm run bench -- orchestrator [--rounds 2] [--runs 400] [--servers 1] [--part overhead]
+ *   npm run bench -- orchestrator [--rounds 3] [--runs 400] [--setups shared,packed,spread] [--part overhead|repeat]
  *
- * 1. Makespan against the simulator (--servers processes, 4 slots each, real decode time): the plan run as a
- *    dependency graph, against the same plan one step at a time (Max Parallel Steps = 1), and
- *    against the critical-path lower bound (the longest dependency chain of the steps' own
- *    durations; reported with the durations of the same run, and with the one-at-a-time run's
- *    uncontended durations, which a shared GPU cannot reach when three branches decode at once).
+ * 1. Makespan against the simulator (4 slots per server, real decode time) on three clusters
+ *    (--setups): the plan run as a dependency graph, against the same plan one step at a time
+ *    (Max Parallel Steps = 1) and against the critical-path lower bound: the longest dependency
+ *    chain of each step's uncontended duration, i.e. its duration in the one-at-a-time run on the
+ *    same cluster. `shared` (one server) cannot reach that bound: three branches decoding at once
+ *    on one GPU each run slower than alone. `packed` (three servers, the balancer's default
+ *    strategy) shows where the steps went: it keeps them on one backend while it has free slots.
+ *    `spread` (three servers, Least Connections) gives each branch a backend: the fair setup for
+ *    the goal. Each setup loads the models on every backend and runs once untimed first.
  * 2. Orchestration overhead per step with model time excluded: the same plan with an in-process
  *    lead and members that answer at once, so all that is timed is planning checks, the graph,
  *    the loop guard, budgets, review checks and traces.
@@ -33,8 +37,14 @@ const PLAN: PlanStep[] = [
 const PLAN_REPLY = JSON.stringify({ steps: PLAN });
 const REVIEW_REPLY = JSON.stringify({ satisfied: true, feedback: 'ok', steps: [] });
 
-const input = (maxParallel: number): OrchestratorInput => ({
-	task: 'Write the quarterly report on our local LLM cluster',
+/**
+ * Each round's task is new (the round in it), so a graph run finds no step's prompt in a slot's KV
+ * cache from an earlier round. The one-at-a-time run after it has the same prompts (the simulator's
+ * reply lengths follow the prompt, so both runs do the same work) and may find some cached: that
+ * can only shorten the bound, never the graph run.
+ */
+const input = (maxParallel: number, round?: string): OrchestratorInput => ({
+	task: `Write the quarterly report on our local LLM cluster${round ? ` (${round})` : ''}`,
 	strategy: 'supervisor',
 	leadModel: 'llama3.1:8b',
 	leadOptions: { temperature: 0, seed: 7 },
@@ -61,33 +71,63 @@ function check(result: OrchestratorResult) {
 	if (result.status !== 'completed' || result.steps.length !== PLAN.length) throw new Error(`run did not complete: ${result.status} ${result.reason ?? ''}`);
 }
 
-async function makespanBench(rounds: number, servers: number) {
+/**
+ * A cluster to run the makespan on. The bound is always measured on the same cluster: the
+ * one-at-a-time run gives every step's uncontended duration there.
+ */
+interface Setup {
+	name: string;
+	what: string;
+	servers: number;
+	strategy: 'default' | 'leastConnections';
+}
+const SETUPS: Setup[] = [
+	{ name: 'shared', what: '1 server, 4 slots: the 3 branches decode together on one simulated GPU (each stream slower than alone)', servers: 1, strategy: 'default' },
+	{ name: 'packed', what: '3 servers, balancer default strategy: it packs the branches onto the one backend with the best latency average while it has free slots', servers: 3, strategy: 'default' },
+	{ name: 'spread', what: '3 servers (one per branch), balancer Least Connections: each branch gets a backend of its own', servers: 3, strategy: 'leastConnections' },
+];
+
+/**
+ * Decode rate of one stream alone: 40-60 tokens take about 0.5 s, a short model call. Much shorter
+ * steps would mostly time HTTP and event loops that three simulator processes and the client
+ * share on the bench machine's CPUs, which a real cluster does not.
+ */
+const DECODE_TPS = 100;
+
+async function makespanBench(rounds: number, setup: Setup) {
 	const sims = await Promise.all(
-		Array.from({ length: servers }, () =>
+		Array.from({ length: setup.servers }, () =>
 			spawnSimulator([
-				'--parallel', '4', '--load-ms', '0', '--decode-tps', '500', '--reply-tokens-min', '40', '--reply-tokens-max', '60',
+				'--parallel', '4', '--load-ms', '0', '--decode-tps', String(DECODE_TPS), '--reply-tokens-min', '40', '--reply-tokens-max', '60',
 				'--script', JSON.stringify({ match: '^PLAN THE TASK', reply: PLAN_REPLY }),
 				'--script', JSON.stringify({ match: '^REVIEW THE RESULTS', reply: REVIEW_REPLY }),
 			]),
 		),
 	);
-	const gateway = new Gateway({ backends: sims.map((sim, i) => ({ name: `sim-${i + 1}`, baseUrl: sim.url, weight: 1, parallel: 4 })) });
+	const gateway = new Gateway({ backends: sims.map((sim, i) => ({ name: `sim-${i + 1}`, baseUrl: sim.url, weight: 1, parallel: 4 })), balancer: { strategy: setup.strategy } });
 	const members = ['researcher', 'analyst', 'writer'].map((name) =>
 		createModelMember({ name, description: `${name} work`, model: 'llama3.2:3b', system: `You are the ${name}.`, options: { temperature: 0, seed: 1 } }, { gateway, calibrator: defaultCalibrator }),
 	);
 	const rows: Array<{ graph: number; oneAtATime: number; cpSameRun: number; cpUncontended: number; runMs: number }> = [];
 	/** Each step's duration when it ran beside others and when it ran alone: what sharing the server costs. */
-	const perStep: Record<string, { graph: number; oneAtATime: number; queueMs: number }> = {};
+	const perStep: Record<string, { graph: number; oneAtATime: number; queueMs: number; backends: string[] }> = {};
 	try {
-		await runOrchestrator(input(0), { gateway, members }); // warm-up: model loads, connections
+		// Every model loaded on every backend, then one whole run (connections, first generations): no cold start is timed.
+		await gateway.warmUp({ model: 'llama3.2:3b' });
+		await gateway.warmUp({ model: 'llama3.1:8b' });
+		await runOrchestrator(input(0), { gateway, members });
 		for (let round = 0; round < rounds; round++) {
-			const graph = await runOrchestrator(input(0), { gateway, members });
-			const serial = await runOrchestrator(input(1), { gateway, members });
+			const graph = await runOrchestrator(input(0, `${setup.name} round ${round + 1}`), { gateway, members });
+			const serial = await runOrchestrator(input(1, `${setup.name} round ${round + 1}`), { gateway, members });
 			check(graph);
 			check(serial);
 			rows.push({ graph: makespan(graph), oneAtATime: makespan(serial), cpSameRun: criticalPath(durationsOf(graph)), cpUncontended: criticalPath(durationsOf(serial)), runMs: graph.totals.latencyMs });
-			for (const t of graph.steps) (perStep[t.id] ??= { graph: 0, oneAtATime: 0, queueMs: 0 }).graph += t.timings.durationMs / rounds;
-			for (const t of graph.steps) perStep[t.id].queueMs += t.timings.queueMs / rounds;
+			for (const t of graph.steps) {
+				const row = (perStep[t.id] ??= { graph: 0, oneAtATime: 0, queueMs: 0, backends: [] });
+				row.graph += t.timings.durationMs / rounds;
+				row.queueMs += t.timings.queueMs / rounds;
+				row.backends.push(t.backend ?? '?');
+			}
 			for (const t of serial.steps) perStep[t.id].oneAtATime += t.timings.durationMs / rounds;
 		}
 	} finally {
@@ -95,8 +135,13 @@ async function makespanBench(rounds: number, servers: number) {
 		await Promise.all(sims.map((sim) => sim.stop()));
 	}
 	const mean = (key: keyof (typeof rows)[number]) => rows.reduce((sum, r) => sum + r[key], 0) / rows.length;
+	// The first steps of the three branches start together: on how many backends did they run, round by round?
+	const branchBackends = Array.from({ length: rounds }, (_, r) => new Set(['a1', 'b1', 'c1'].map((id) => perStep[id].backends[r])).size);
 	return {
-		servers,
+		setup: setup.name,
+		what: setup.what,
+		servers: setup.servers,
+		strategy: setup.strategy,
 		rounds,
 		makespanMs: { graph: mean('graph'), oneAtATime: mean('oneAtATime') },
 		criticalPathMs: { sameRun: mean('cpSameRun'), uncontended: mean('cpUncontended') },
@@ -104,7 +149,9 @@ async function makespanBench(rounds: number, servers: number) {
 		ratioToCriticalPath: mean('graph') / mean('cpSameRun'),
 		ratioToUncontendedCriticalPath: mean('graph') / mean('cpUncontended'),
 		wholeRunMs: mean('runMs'),
+		branchBackends,
 		perStepMs: perStep,
+		loadAverage: os.loadavg()[0],
 	};
 }
 
@@ -192,7 +239,7 @@ function printOverhead(o: Awaited<ReturnType<typeof overheadBench>>) {
 }
 
 export async function run(args: BenchArgs) {
-	const rounds = Number(args.rounds ?? 2);
+	const rounds = Number(args.rounds ?? 3);
 	const runs = Number(args.runs ?? 400);
 	if (args.part === 'repeat') return { repeat: await repeatBench() };
 	if (args.part === 'overhead') {
@@ -200,18 +247,24 @@ export async function run(args: BenchArgs) {
 		printOverhead(overhead);
 		return { overhead };
 	}
-	const servers = Number(args.servers ?? 1);
-	const makespan = await makespanBench(rounds, servers);
+	const wanted = typeof args.setups === 'string' ? args.setups.split(',') : SETUPS.map((x) => x.name);
+	const unknown = wanted.filter((name) => !SETUPS.some((x) => x.name === name));
+	if (unknown.length) throw new Error(`unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((x) => x.name).join(', ')}`);
+	const makespans = [];
+	for (const setup of SETUPS.filter((x) => wanted.includes(x.name))) makespans.push(await makespanBench(rounds, setup));
 	const overhead = await overheadBench(runs);
 	const repeat = await repeatBench();
 
-	console.log(`orchestrator: supervisor, 8-step plan with 3 independent branches (a1→a2→a3, b1→b2, c1→c2, then j), ${rounds} rounds`);
-	for (const m of [makespan]) {
-		console.log(`makespan (first step start → last step end), ${m.servers} simulator server(s) with 4 slots each, ~0.1 s per step:`);
+	console.log(`orchestrator: supervisor, 8-step plan with 3 independent branches (a1→a2→a3, b1→b2, c1→c2, then j), ${rounds} rounds per setup`);
+	console.log('makespan: first step start → last step end; bound: the longest dependency chain of each step\'s duration when it ran alone');
+	console.log('(the one-step-at-a-time run on the same cluster, right after the graph run), goal graph / bound <= 1.1 on a cluster as wide as the graph');
+	for (const m of makespans) {
+		console.log(`\n[${m.setup}] ${m.what}; simulator ${DECODE_TPS} tokens/s per stream alone, 40-60 tokens per reply (load average ${fmt(m.loadAverage, 1)})`);
 		console.log(`  dependency graph      ${fmt(m.makespanMs.graph, 0).padStart(6)} ms`);
 		console.log(`  one step at a time    ${fmt(m.makespanMs.oneAtATime, 0).padStart(6)} ms   speed-up ${fmt(m.speedupVsOneAtATime)}x`);
-		console.log(`  critical path, same run's step durations              ${fmt(m.criticalPathMs.sameRun, 0).padStart(6)} ms   graph / bound ${fmt(m.ratioToCriticalPath, 3)} (goal <= 1.1)`);
 		console.log(`  critical path, uncontended (one-at-a-time) durations  ${fmt(m.criticalPathMs.uncontended, 0).padStart(6)} ms   graph / bound ${fmt(m.ratioToUncontendedCriticalPath, 3)}`);
+		console.log(`  critical path, the graph run's own step durations     ${fmt(m.criticalPathMs.sameRun, 0).padStart(6)} ms   graph / that ${fmt(m.ratioToCriticalPath, 3)} (scheduling alone)`);
+		console.log(`  backends the first steps a1, b1, c1 ran on, per round: ${m.branchBackends.map((n) => `${n} of 3 distinct`).join(', ')} (${['a1', 'b1', 'c1'].map((id) => `${id} ${m.perStepMs[id].backends.join('/')}`).join(', ')})`);
 		console.log(`  whole run (plan + steps + review)  ${fmt(m.wholeRunMs, 0).padStart(6)} ms`);
 	}
 	printOverhead(overhead);
@@ -220,5 +273,5 @@ export async function run(args: BenchArgs) {
 			`cache hits ${repeat.first.cacheHits} → ${repeat.second.cacheHits}, run ${fmt(repeat.first.latencyMs, 1)} → ${fmt(repeat.second.latencyMs, 1)} ms (simulator with zero compute time)` +
 			(repeat.cacheActive ? '' : ' — no cache hits: the gateway cache did not answer'),
 	);
-	return { plan: PLAN.map((p) => ({ id: p.id, dependsOn: p.dependsOn })), makespan, overhead, repeat };
+	return { plan: PLAN.map((p) => ({ id: p.id, dependsOn: p.dependsOn })), makespans, overhead, repeat };
 }
