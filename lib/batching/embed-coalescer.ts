@@ -77,23 +77,28 @@ export function createEmbedCoalescerStage(options: BatcherOptions = {}): EmbedCo
 		return batcher;
 	};
 
+	const coalesce = async (call: EmbedCall, next: Handler): Promise<unknown> => {
+		const input = call.request.input;
+		const texts = typeof input === 'string' ? [input] : input;
+		// A call that is already a big batch, or no batching at all, goes straight on.
+		if (!Array.isArray(texts) || texts.length === 0 || texts.length >= resolved.limit || resolved.limit === 1) return await next(call);
+		const key = batchKey(call.request);
+		const { value, batch } = await batcherFor(key).add({ call, texts, next }, call.options.signal);
+		const { trace, ...result } = value;
+		call.trace.queueMs += batch.waitMs + trace.queueMs;
+		call.trace.retries += trace.retries;
+		call.trace.warnings.push(...trace.warnings);
+		call.trace.batch = batch;
+		return result;
+	};
+
 	return {
 		name: 'batching',
 		stats: () => ({ ...counts }),
-		async handle(call, next) {
-			if (call.kind !== 'embed' || call.target) return await next(call);
-			const input = call.request.input;
-			const texts = typeof input === 'string' ? [input] : input;
-			// A call that is already a big batch, or no batching at all, goes straight on.
-			if (!Array.isArray(texts) || texts.length === 0 || texts.length >= resolved.limit || resolved.limit === 1) return await next(call);
-			const key = batchKey(call.request);
-			const { value, batch } = await batcherFor(key).add({ call, texts, next }, call.options.signal);
-			const { trace, ...result } = value;
-			call.trace.queueMs += batch.waitMs + trace.queueMs;
-			call.trace.retries += trace.retries;
-			call.trace.warnings.push(...trace.warnings);
-			call.trace.batch = batch;
-			return result;
+		handle(call, next) {
+			// Not async: chat passes on without an extra promise.
+			if (call.kind !== 'embed' || call.target) return next(call);
+			return coalesce(call, next);
 		},
 		async close() {
 			for (const batcher of batchers.values()) batcher.close();

@@ -61,7 +61,7 @@ export function mapError(
 		const ms = kind === 'total' ? timeouts.totalMs : kind === 'idle' ? timeouts.idleMs : timeouts.firstTokenMs;
 		return new OllamaTimeoutError(backend, kind, ms);
 	}
-	if (watchdog.signal.aborted) return new RequestAbortedError(backend);
+	if (watchdog.aborted) return new RequestAbortedError(backend);
 
 	const status = (error as { status_code?: number }).status_code;
 	if (typeof status === 'number') {

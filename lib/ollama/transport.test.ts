@@ -173,6 +173,16 @@ describe('OllamaTransport against the simulator', () => {
 		expect(result.message.content).toBe(reply);
 	});
 
+	it('reads token lines with quotes, backslashes, newlines and JSON-looking text exactly (the fast line reader falls back to JSON.parse)', async () => {
+		const reply = 'He said "hi"\n\tC:\\dir\\ "},"done":false} {"message":{"role":"assistant","content":"x"},"done":false} end';
+		sim.addScript({ match: /escapes/, reply });
+		const chunks: string[] = [];
+		const result = await transport().chat(chat('escapes please'), { onChunk: (c) => chunks.push(c) });
+		expect(result.message.content).toBe(reply);
+		expect(chunks.join('')).toBe(reply);
+		expect(result.doneReason).toBe('stop');
+	});
+
 	it('sends many calls over few sockets with the chat still streamed on the wire', async () => {
 		sim.setOptions({ timeScale: 1, decodeTokensPerSec: 2000 });
 		const t = transport({ connections: 2 });

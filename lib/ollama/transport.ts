@@ -57,47 +57,52 @@ function errorText(body: string, status: number): string {
 	return body.trim() || `HTTP ${status}`;
 }
 
+/** Ollama's usual token line: only the content differs from one to the next. */
+const TOKEN_HEAD = '"message":{"role":"assistant","content":"';
+const TOKEN_TAIL = '"},"done":false}';
+
 /**
- * Reads an NDJSON body line by line as it arrives, calling `onLine` with each parsed object.
- * Hand-written (a dozen lines) because it is the per-token hot path: no async generator, no
- * re-slicing of the whole buffer per line.
+ * The content of a plain token line, read without JSON.parse, or undefined when the line needs
+ * a full parse (the last line, thinking, tool calls, errors, escapes in the content). Token lines
+ * are most of a stream, and parsing each into an object was the largest part of a short call's
+ * client cost. Safe because a JSON string holds no bare `"`: a content without `"` or `\` is
+ * the text itself, and TOKEN_HEAD cannot occur inside an earlier string value.
  */
-function readNdjson(body: Dispatcher.ResponseData['body'], onLine: (part: Record<string, unknown>) => void): Promise<void> {
-	return new Promise((resolve, reject) => {
-		let rest = '';
-		const fail = (error: unknown) => {
-			body.destroy();
-			reject(error);
-		};
-		const lines = (text: string) => {
-			let start = 0;
-			for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-				if (nl > start) onLine(JSON.parse(text.slice(start, nl)) as Record<string, unknown>);
-				start = nl + 1;
-			}
-			return text.slice(start);
-		};
-		// undici's body ignores setEncoding; a StringDecoder keeps a character split across chunks whole.
-		const decoder = new StringDecoder('utf8');
-		body.on('data', (chunk: Buffer) => {
-			try {
-				const text = decoder.write(chunk);
-				rest = lines(rest ? rest + text : text);
-			} catch (error) {
-				fail(error);
-			}
-		});
-		body.once('error', reject);
-		body.once('end', () => {
-			try {
-				rest += decoder.end();
-				if (rest.trim()) onLine(JSON.parse(rest) as Record<string, unknown>);
-				resolve();
-			} catch (error) {
-				reject(error);
-			}
-		});
-	});
+function plainTokenContent(line: string): string | undefined {
+	if (!line.endsWith(TOKEN_TAIL)) return undefined;
+	const at = line.indexOf(TOKEN_HEAD);
+	if (at < 0) return undefined;
+	const content = line.slice(at + TOKEN_HEAD.length, line.length - TOKEN_TAIL.length);
+	return content.includes('"') || content.includes('\\') ? undefined : content;
+}
+
+/**
+ * Splits an NDJSON body into lines as its chunks arrive. Hand-written (a dozen lines) because it
+ * is the per-token hot path: no stream, no async iteration, no re-slicing of the whole buffer.
+ */
+class LineReader {
+	private rest = '';
+	// A character split across two chunks stays whole.
+	private readonly decoder = new StringDecoder('utf8');
+
+	constructor(private readonly onLine: (line: string) => void) {}
+
+	write(chunk: Buffer): void {
+		const text = this.decoder.write(chunk);
+		const all = this.rest ? this.rest + text : text;
+		let start = 0;
+		for (let nl = all.indexOf('\n'); nl >= 0; nl = all.indexOf('\n', start)) {
+			if (nl > start) this.onLine(all.slice(start, nl));
+			start = nl + 1;
+		}
+		this.rest = all.slice(start);
+	}
+
+	end(): void {
+		const last = (this.rest + this.decoder.end()).trim();
+		this.rest = '';
+		if (last) this.onLine(last);
+	}
 }
 
 /**
@@ -154,6 +159,70 @@ export class OllamaTransport implements Backend {
 		return (await reply.json()) as T;
 	}
 
+	/**
+	 * Sends one request through `pool.dispatch` and hands the reply's body chunks to `onData` as
+	 * they arrive (chat's NDJSON stream). Cheaper per call than `pool.request`, which wraps every
+	 * reply in a Readable stream and an abort-signal listener; the watchdog cancels the request
+	 * directly. An HTTP error status becomes a ResponseError with Ollama's message.
+	 */
+	private stream(path: string, body: string, watchdog: Watchdog, onData: (chunk: Buffer) => void, onEnd: () => void): Promise<void> {
+		return new Promise<void>((resolve, reject) => {
+			let settled = false;
+			let status = 0;
+			let errorBody = '';
+			let controller: Dispatcher.DispatchController | undefined;
+			const finish = (error?: unknown) => {
+				if (settled) return;
+				settled = true;
+				watchdog.onAbort = undefined;
+				if (error === undefined) resolve();
+				else reject(error);
+			};
+			if (watchdog.aborted) return finish(watchdog.reason);
+			watchdog.onAbort = (reason) => {
+				// Before the request reached a socket there is no controller yet: onRequestStart aborts it.
+				controller?.abort(reason instanceof Error ? reason : new Error(String(reason)));
+				finish(reason);
+			};
+			this.pool.dispatch(
+				{ method: 'POST', path: this.basePath + path, headers: this.headers, body },
+				{
+					onRequestStart: (c) => {
+						controller = c;
+						if (watchdog.aborted) c.abort(new Error('aborted'));
+					},
+					onResponseStart: (_c, statusCode) => {
+						status = statusCode;
+					},
+					onResponseData: (c, chunk) => {
+						if (settled) return;
+						if (status >= 400) {
+							errorBody += chunk.toString('utf8');
+							return;
+						}
+						try {
+							onData(chunk);
+						} catch (error) {
+							finish(error);
+							c.abort(error instanceof Error ? error : new Error(String(error)));
+						}
+					},
+					onResponseEnd: () => {
+						if (settled) return;
+						if (status >= 400) return finish(new ResponseError(errorText(errorBody, status), status));
+						try {
+							onEnd();
+							finish();
+						} catch (error) {
+							finish(error);
+						}
+					},
+					onResponseError: (_c, error) => finish(error),
+				},
+			);
+		});
+	}
+
 	private async run<T>(model: string | undefined, options: CallOptions, fn: (watchdog: Watchdog) => Promise<T>): Promise<T> {
 		if (this.closed) throw new Error(`Ollama backend "${this.name}" is closed`);
 		const watchdog = new Watchdog(this.timeouts, options.signal);
@@ -171,26 +240,42 @@ export class OllamaTransport implements Backend {
 	async chat(request: ChatRequest, options: CallOptions = {}): Promise<ChatResult> {
 		const started = performance.now();
 		return await this.run(request.model, options, async (watchdog) => {
-			const body = await this.send('POST', '/api/chat', { ...request, stream: true }, watchdog.signal);
 			let content = '';
 			let thinking = '';
 			const toolCalls: NonNullable<Message['tool_calls']> = [];
 			let final: Partial<ChatResponse> = {};
 			const onChunk = options.onChunk;
-			await readNdjson(body, (line) => {
-				const part = line as Partial<ChatResponse> & { error?: string };
-				watchdog.chunk();
+			const reader = new LineReader((line) => {
+				const piece = plainTokenContent(line);
+				if (piece !== undefined) {
+					if (piece) {
+						content += piece;
+						onChunk?.(piece);
+					}
+					return;
+				}
+				const part = JSON.parse(line) as Partial<ChatResponse> & { error?: string };
 				// Ollama reports a failure after the stream started as one {"error"} line in the 200 stream.
 				if (typeof part.error === 'string') throw new ResponseError(part.error, 500);
-				const piece = part.message?.content;
-				if (piece) {
-					content += piece;
-					onChunk?.(piece);
+				const text = part.message?.content;
+				if (text) {
+					content += text;
+					onChunk?.(text);
 				}
 				if (part.message?.thinking) thinking += part.message.thinking;
 				if (part.message?.tool_calls?.length) toolCalls.push(...part.message.tool_calls);
 				if (part.done) final = part;
 			});
+			await this.stream(
+				'/api/chat',
+				JSON.stringify({ ...request, stream: true }),
+				watchdog,
+				(chunk) => {
+					watchdog.chunk();
+					reader.write(chunk);
+				},
+				() => reader.end(),
+			);
 			const message: Message = { role: 'assistant', content };
 			if (thinking) message.thinking = thinking;
 			if (toolCalls.length) message.tool_calls = toolCalls;

@@ -25,19 +25,21 @@ export function createRunnerOptionsStage(): Stage {
 			const backend = call.target?.name ?? '?';
 			const model = normaliseModel(call.request.model);
 			const key = `${backend}\u0000${model}`;
-			const requested = { ...(call.request.options ?? {}) } as Record<string, unknown>;
+			const requested = call.request.options as Record<string, unknown> | undefined;
 			const pinned = loaded.get(key);
 			if (!pinned) {
-				loaded.set(key, Object.fromEntries(RUNNER_KEYS.filter((k) => requested[k] !== undefined).map((k) => [k, requested[k]])));
+				loaded.set(key, Object.fromEntries(RUNNER_KEYS.filter((k) => requested?.[k] !== undefined).map((k) => [k, requested?.[k]])));
 				return next(call);
 			}
+			// Copied only when something is filled in: most calls change nothing (hot path).
+			let changed: Record<string, unknown> | undefined;
 			for (const k of RUNNER_KEYS) {
-				const want = requested[k];
+				const want = requested?.[k];
 				const have = pinned[k];
 				if (want === undefined) {
-					if (have !== undefined) requested[k] = have;
+					if (have !== undefined) (changed ??= { ...requested })[k] = have;
 				} else if (k === 'num_ctx' && typeof have === 'number' && typeof want === 'number' && want < have) {
-					requested[k] = have;
+					(changed ??= { ...requested })[k] = have;
 				} else if (want !== have) {
 					call.trace.warnings.push(
 						`${k} ${have === undefined ? '(server default)' : String(have)} → ${String(want)} makes backend "${backend}" reload model "${call.request.model}"; keep ${k} the same for this model to avoid reloads`,
@@ -45,7 +47,7 @@ export function createRunnerOptionsStage(): Stage {
 					pinned[k] = want;
 				}
 			}
-			call.request = { ...call.request, options: requested } as typeof call.request;
+			if (changed) call.request = { ...call.request, options: changed } as typeof call.request;
 			return next(call);
 		},
 	};

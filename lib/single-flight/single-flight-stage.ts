@@ -56,8 +56,13 @@ export class SingleFlightStage implements Stage {
 
 	constructor(private readonly options: SingleFlightOptions = {}) {}
 
-	async handle(call: Call, next: Handler): Promise<unknown> {
-		if (!shareable(call)) return await next(call);
+	handle(call: Call, next: Handler): Promise<unknown> {
+		// Not async: a call that cannot share a flight passes on without an extra promise.
+		if (!shareable(call)) return next(call);
+		return this.share(call, next);
+	}
+
+	private async share(call: Call, next: Handler): Promise<unknown> {
 		const key = flightKey(this.options.scope ?? '', call);
 		let flight = this.flights.get(key);
 		if (flight) {
