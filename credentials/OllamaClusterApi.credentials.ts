@@ -154,6 +154,14 @@ export class OllamaClusterApi implements ICredentialType {
 			description: 'The whole call',
 		},
 		{
+			displayName: 'Queue Wait Timeout (Seconds)',
+			name: 'queueWaitTimeout',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: timeout('queueWaitTimeout'),
+			description: 'Longest a call waits in this process for a free backend slot before it fails with a queue timeout; 0 waits as long as needed (a large run queues its later items for most of the run)',
+		},
+		{
 			displayName: 'Load balancing: how calls are spread over the backends, and how a failing backend is detected and avoided',
 			name: 'loadBalancingNotice',
 			type: 'notice',

@@ -21,6 +21,12 @@ describe('clusterConfigFromCredential', () => {
 		expect(config.timeouts).toEqual({ connectMs: 10_000, firstTokenMs: 900_000, idleMs: 0, totalMs: 3_600_000 });
 	});
 
+	it('reads the Queue Wait Timeout (seconds → ms) into the scheduler; 0 (the default) waits as long as needed', () => {
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] }, queueWaitTimeout: 2.5 }).scheduler).toEqual({ queueTimeoutMs: 2500 });
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] }, queueWaitTimeout: 0 }).scheduler).toEqual({ queueTimeoutMs: 0 });
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] } }).scheduler).toEqual({ queueTimeoutMs: 0 });
+	});
+
 	it('reads the Load Balancing options (seconds → ms) and rejects an unknown strategy', () => {
 		const config = clusterConfigFromCredential({
 			backends: { backend: [backend()] },

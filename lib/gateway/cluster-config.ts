@@ -118,6 +118,8 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 			idleMs: seconds(timeouts.idle, DEFAULT_TIMEOUTS.idleMs),
 			totalMs: seconds(timeouts.total, DEFAULT_TIMEOUTS.totalMs),
 		},
+		// Longest wait in the gateway queue for a backend slot; 0 = no limit (the scheduler's default).
+		scheduler: { queueTimeoutMs: seconds(timeouts.queueWait, 0) },
 		balancer: balancerSettings(credentialGroupValues(data, LOAD_BALANCING_FIELDS)),
 	};
 }

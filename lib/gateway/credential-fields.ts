@@ -27,6 +27,8 @@ export const TIMEOUT_FIELDS: CredentialFieldGroup = {
 		{ name: 'firstOutputTimeout', key: 'firstToken', default: DEFAULT_TIMEOUTS.firstTokenMs / 1000 },
 		{ name: 'idleTimeout', key: 'idle', default: DEFAULT_TIMEOUTS.idleMs / 1000 },
 		{ name: 'totalTimeout', key: 'total', default: DEFAULT_TIMEOUTS.totalMs / 1000 },
+		// Not in 0.1's collection; 0 = a call waits for a slot as long as it must (a long batch run queues its later items for most of the run).
+		{ name: 'queueWaitTimeout', key: 'queueWait', default: 0 },
 	],
 };
 
