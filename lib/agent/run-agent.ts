@@ -54,6 +54,8 @@ export interface AgentRunDeps {
 	signal?: AbortSignal;
 	onChunk?: (text: string) => void;
 	onToolCall?: (trace: ToolCallTrace) => void;
+	/** Stops repeated tool calls (same tool, same arguments) in the tool loop; see runToolLoop. */
+	repeatGuard?: { seen: Map<string, ToolCallTrace> };
 	/** Every model call that returned (tool turns, the format retry, summaries), as it returns. */
 	onCall?: (result: GatewayChatResult) => void;
 	/** Every model call that failed, with what is known of it (the caller decides what counts). */
@@ -236,6 +238,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 			signal,
 			onToolCall: deps.onToolCall,
 			prepareTurn,
+			repeatGuard: deps.repeatGuard,
 		});
 		final = loop.final;
 		trace = loop.trace;

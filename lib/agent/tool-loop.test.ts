@@ -1,6 +1,6 @@
 import type { Gateway } from '../gateway';
 import { useSimGateway } from './sim-gateway.fixture';
-import { MalformedToolOutputError, MaxIterationsError, runToolLoop, type AgentTool } from '.';
+import { MalformedToolOutputError, MaxIterationsError, runToolLoop, type AgentTool, type ToolCallTrace } from '.';
 
 const calculator: AgentTool = {
 	name: 'calculator',
@@ -59,5 +59,58 @@ describe('runToolLoop against the simulator', () => {
 		circular.self = circular;
 		const bad: AgentTool = { ...calculator, invoke: async () => circular };
 		await expect(runToolLoop({ request: request('circular'), tools: [bad], maxIterations: 2, chat })).rejects.toBeInstanceOf(MalformedToolOutputError);
+	});
+
+	describe('repeat guard (the Orchestrator turns it on for its members)', () => {
+		/** The calculator, counting how often it really ran. */
+		const counted = () => {
+			const tool = { ...calculator, runs: 0 };
+			tool.invoke = async (args) => {
+				tool.runs++;
+				return String(Number(args.a) + Number(args.b));
+			};
+			return tool;
+		};
+		const sentTools = () => env.sim.stats.lastRequests.map((r) => Array.isArray((r.body as { tools?: unknown[] }).tools));
+
+		it('does not run a repeated call: feeds back the earlier result, then ends with a turn without tools instead of hitting max iterations', async () => {
+			// The same model that makes the plain loop throw MaxIterationsError (test above).
+			env.sim.addScript({ match: 'loop', toolCalls: [{ name: 'calculator', arguments: { a: 1, b: 2 } }] });
+			env.sim.addScript({ match: '.*', on: 'lastMessage', toolCalls: [{ name: 'calculator', arguments: { b: 2, a: 1 } }] });
+			const tool = counted();
+			const seen = new Map<string, ToolCallTrace>();
+			const result = await runToolLoop({ request: request('loop'), tools: [tool], maxIterations: 5, chat, repeatGuard: { seen } });
+			expect(tool.runs).toBe(1); // the same arguments in another order are the same call
+			expect(result.trace.map((t) => t.repeatOf)).toEqual([undefined, 1, 1]);
+			expect(result.trace[1].error).toMatch(/loop guard/);
+			// Turns 1-3 offered the tools, the 4th did not: the model had to answer (without the guard: 6 turns, then MaxIterationsError).
+			expect(sentTools()).toEqual([true, true, true, false]);
+			const fedBack = (env.sim.stats.lastRequests[2].body as { messages: Array<{ role: string; content: string }> }).messages.at(-1)!;
+			expect(fedBack).toEqual(expect.objectContaining({ role: 'tool' }));
+			expect(fedBack.content).toMatch(/^Loop guard: calculator was already called with these arguments \(turn 1\), so it was not run again; its result was:\n3\n/);
+			expect(result.calls).toHaveLength(4);
+			expect(seen.size).toBe(1);
+		});
+
+		it('guards across loops that share the map (a run), and lets other arguments through', async () => {
+			env.sim.addScript({ match: 'first', toolCalls: [{ name: 'calculator', arguments: { a: 5, b: 5 } }], times: 1 });
+			env.sim.addScript({ match: 'second', toolCalls: [{ name: 'Calculator', arguments: { a: 5, b: 5 } }, { name: 'calculator', arguments: { a: 5, b: 6 } }], times: 1 });
+			const tool = counted();
+			const seen = new Map<string, ToolCallTrace>();
+			await runToolLoop({ request: request('first'), tools: [tool], maxIterations: 3, chat, repeatGuard: { seen } });
+			const second = await runToolLoop({ request: request('second'), tools: [tool], maxIterations: 3, chat, repeatGuard: { seen } });
+			expect(tool.runs).toBe(2);
+			expect(second.trace.map((t) => [t.repeatOf, t.result])).toEqual([
+				[1, undefined],
+				[undefined, '11'],
+			]);
+		});
+
+		it('is off unless asked for: the same calls run every time', async () => {
+			env.sim.addScript({ match: 'twice', toolCalls: [{ name: 'calculator', arguments: { a: 1, b: 1 } }, { name: 'calculator', arguments: { a: 1, b: 1 } }], times: 1 });
+			const tool = counted();
+			await runToolLoop({ request: request('twice'), tools: [tool], maxIterations: 2, chat });
+			expect(tool.runs).toBe(2);
+		});
 	});
 });

@@ -15,6 +15,14 @@ export interface ToolLoopOptions<R extends { message: Message }> {
 	 * The agent re-fits the context here, so tool output cannot overflow num_ctx.
 	 */
 	prepareTurn?: (added: Message[]) => Promise<Message[]> | Message[];
+	/**
+	 * Stops repeated tool calls (off unless given): a call with the same tool and arguments as one
+	 * in `seen` does not run again; the model gets the earlier result and is told to use it. A
+	 * second repeat in this loop ends it with one turn without tools, so the model answers from
+	 * what it has instead of burning turns until `maxIterations`. Share `seen` between loops to
+	 * guard a whole run (the Orchestrator keeps one per member and run).
+	 */
+	repeatGuard?: { seen: Map<string, ToolCallTrace> };
 }
 
 export interface ToolLoopResult<R> {
@@ -29,11 +37,32 @@ export interface ToolLoopResult<R> {
 	trace: ToolCallTrace[];
 }
 
-async function runOne(tool: AgentTool | undefined, call: ToolCall, iteration: number, signal?: AbortSignal): Promise<{ message: Message; trace: ToolCallTrace }> {
+/** JSON with object keys sorted, so the same arguments in another order are the same call. */
+function canonical(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+	if (value && typeof value === 'object') {
+		const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+		return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
+}
+
+/** What identifies a tool call for the repeat guard: the tool (as resolved) and its arguments. */
+export const toolCallKey = (tool: string, args: Record<string, unknown>) => `${tool.toLowerCase()}\u0000${canonical(args)}`;
+
+async function runOne(tool: AgentTool | undefined, call: ToolCall, iteration: number, signal?: AbortSignal, earlier?: ToolCallTrace): Promise<{ message: Message; trace: ToolCallTrace }> {
 	const name = call.function.name;
 	const args = (call.function.arguments ?? {}) as Record<string, unknown>;
 	const started = performance.now();
 	const trace: ToolCallTrace = { iteration, tool: name, arguments: args, durationMs: 0 };
+	if (earlier) {
+		// Deterministic: the same call gets the same answer without running the tool again.
+		trace.repeatOf = earlier.iteration;
+		const before = earlier.error !== undefined ? `it failed: ${earlier.error}` : `its result was:\n${earlier.result ?? ''}`;
+		const content = `Loop guard: ${name} was already called with these arguments (turn ${earlier.iteration}), so it was not run again; ${before}\nDo not call it again with the same arguments: use that result and answer.`;
+		trace.error = `loop guard: repeat of the call in turn ${earlier.iteration}`;
+		return { message: { role: 'tool', content, tool_name: name }, trace };
+	}
 	if (!tool) {
 		// The model asked for a tool that does not exist: say so and let it recover.
 		trace.error = `unknown tool "${name}"`;
@@ -70,23 +99,36 @@ export async function runToolLoop<R extends { message: Message }>(options: ToolL
 	const newMessages: Message[] = [];
 	const trace: ToolCallTrace[] = [];
 
+	const seen = options.repeatGuard?.seen;
+	let repeats = 0;
 	for (let iteration = 1; ; iteration++) {
 		const messages = await prepare(added);
-		const reply = await chat({ ...options.request, messages, tools: ollamaTools });
+		// After a second repeat the model gets no tools: it has to answer from what it has.
+		const lastTurn = seen !== undefined && repeats >= 2;
+		const reply = await chat({ ...options.request, messages, ...(lastTurn ? {} : { tools: ollamaTools }) });
 		calls.push(reply);
-		const toolCalls = reply.message.tool_calls ?? [];
+		const toolCalls = lastTurn ? [] : (reply.message.tool_calls ?? []);
 		if (toolCalls.length === 0) {
 			newMessages.push({ role: 'assistant', content: reply.message.content });
 			return { final: reply, calls, newMessages, trace, sentMessages: messages };
 		}
 		if (iteration > maxIterations) throw new MaxIterationsError(maxIterations);
 		const assistant: Message = { role: 'assistant', content: reply.message.content ?? '', tool_calls: toolCalls };
-		const results = await Promise.all(toolCalls.map((call) => runOne(find(call.function.name), call, iteration, signal)));
+		const keys = toolCalls.map((call) => toolCallKey(find(call.function.name)?.name ?? call.function.name, (call.function.arguments ?? {}) as Record<string, unknown>));
+		const results = await Promise.all(
+			toolCalls.map((call, i) => {
+				// Two identical calls in one turn: the second is a repeat of the first.
+				const earlier = seen?.get(keys[i]) ?? (seen && keys.indexOf(keys[i]) < i ? { iteration, tool: call.function.name, arguments: {}, durationMs: 0, result: '(the same call earlier in this turn)' } : undefined);
+				return runOne(find(call.function.name), call, iteration, signal, earlier);
+			}),
+		);
 		added.push(assistant, ...results.map((r) => r.message));
 		newMessages.push(assistant, ...results.map((r) => r.message));
-		for (const r of results) {
+		results.forEach((r, i) => {
+			if (r.trace.repeatOf !== undefined) repeats++;
+			else if (seen && !seen.has(keys[i])) seen.set(keys[i], r.trace);
 			trace.push(r.trace);
 			options.onToolCall?.(r.trace);
-		}
+		});
 	}
 }

@@ -22,6 +22,8 @@ export interface ToolCallTrace {
 	result?: string;
 	error?: string;
 	durationMs: number;
+	/** Set when the repeat guard stopped this call: the turn of the identical call it repeats. */
+	repeatOf?: number;
 }
 
 /** A tool returned something we cannot hand back to the model. */

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+import type { ToolCallTrace } from '../agent';
+
 /**
  * Remembers every (member, task, arguments) the run has executed, so a step, a replan or a tool
  * call that repeats one exactly is stopped and reported instead of run again. Deterministic: the
@@ -7,6 +9,7 @@ import { createHash } from 'node:crypto';
  */
 export class LoopGuard {
 	private readonly seen = new Map<string, string>();
+	private readonly tools = new Map<string, Map<string, ToolCallTrace>>();
 
 	static key(member: string, task: string, args: string): string {
 		const norm = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
@@ -18,6 +21,14 @@ export class LoopGuard {
 		const earlier = this.seen.get(key);
 		if (earlier === undefined) this.seen.set(key, label);
 		return earlier;
+	}
+
+	/** One member's tool calls in this run (tool + arguments), for its tool loop's repeat guard. */
+	toolCalls(member: string): Map<string, ToolCallTrace> {
+		const key = member.trim().toLowerCase();
+		let calls = this.tools.get(key);
+		if (!calls) this.tools.set(key, (calls = new Map()));
+		return calls;
 	}
 
 	/** Forgets an execution (one that passed may be reused without being a repeat). */

@@ -1,3 +1,4 @@
+import type { AgentTool } from '../agent';
 import { Gateway } from '../gateway';
 import { defaultCalibrator } from '../tokens';
 import { startSimulator, type Simulator } from '../../test/simulator';
@@ -178,6 +179,38 @@ describe('supervisor strategy', () => {
 		expect(result.attempts).toBe(2);
 		expect(result.response).toContain('s1 (researcher)');
 		expect(result.response).toContain('s3 (writer)');
+	});
+
+	it('the loop guard stops a member\'s repeated tool call (same tool, same arguments) within the run and feeds back the earlier result', async () => {
+		let runs = 0;
+		const priceSearch: AgentTool = {
+			name: 'price_search',
+			description: 'Finds prices',
+			parameters: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] },
+			invoke: async () => `PRICES: 300 per panel (search ${++runs})`,
+		};
+		const researcher = createModelMember({ name: 'researcher', description: 'finds prices', model: 'llama3.2:3b', system: 'You are the researcher.', tools: [priceSearch] }, { gateway, calibrator: defaultCalibrator });
+		scriptPlan([step('s1', 'researcher', 'Look up panel prices'), step('s2', 'researcher', 'Check the panel prices again', ['s1'])]);
+		scriptReview(true);
+		// The model obeys the guard's feedback, but repeats the call once after the real result,
+		// and the second step asks for the same search again.
+		sim.addScript({ match: /^Loop guard: price_search/, on: 'lastMessage', reply: 'PRICES ANSWER from the earlier result.' });
+		sim.addScript({ match: /^PRICES: /, on: 'lastMessage', toolCalls: [{ name: 'price_search', arguments: { q: 'solar panel prices' } }] });
+		sim.addScript({ match: /panel prices/, toolCalls: [{ name: 'price_search', arguments: { q: 'solar panel prices' } }] });
+
+		const result = await runOrchestrator(input(), { gateway, members: [researcher, member('writer')] });
+
+		expect(result.status).toBe('completed');
+		expect(runs).toBe(1); // one real search in the whole run
+		expect(result.steps.map((s) => [s.id, s.status, s.toolRepeats, s.output])).toEqual([
+			['s1', 'ok', 1, 'PRICES ANSWER from the earlier result.'],
+			['s2', 'ok', 1, 'PRICES ANSWER from the earlier result.'],
+		]);
+		const toolMessages = chatBodies().flatMap((b) => b.messages.filter((m) => m.role === 'tool').map((m) => m.content));
+		expect(toolMessages.some((m) => m.includes('its result was:\nPRICES: 300 per panel (search 1)'))).toBe(true);
+		// The reviewer is told the guard stepped in.
+		const review = chatBodies().find((b) => lastUser(b).startsWith('REVIEW THE RESULTS'))!;
+		expect(lastUser(review)).toContain('Note: the loop guard stopped 1 repeated tool call(s) of this step');
 	});
 
 	it('stops early when more than half of the steps fail', async () => {

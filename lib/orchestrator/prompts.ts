@@ -22,7 +22,8 @@ export function replanPrompt(task: string, members: Member[], maxSteps: number, 
 		const trace = traces.get(step.id);
 		const verdict = trace?.verdict;
 		const state = verdict?.ok ? 'PASSED' : `NEEDS WORK (${trace?.status ?? 'not run'}${verdict?.feedback ? `: ${verdict.feedback}` : ''})`;
-		return `- ${step.id} [${step.member}] ${step.task} (dependsOn: ${step.dependsOn.join(', ') || 'none'}) → ${state}`;
+		const guarded = trace?.toolRepeats ? ` [loop guard: ${step.member} repeated ${trace.toolRepeats} tool call(s) with the same arguments; they were not run again]` : '';
+		return `- ${step.id} [${step.member}] ${step.task} (dependsOn: ${step.dependsOn.join(', ') || 'none'}) → ${state}${guarded}`;
 	});
 	return (
 		`REPLAN THE TASK\n\nTask:\n${task}\n\nTeam members:\n${teamList(members)}\n\nThe previous plan and how its steps did:\n${lines.join('\n')}\n\n` +
@@ -39,7 +40,8 @@ export const REVIEWER_SYSTEM =
 export function reviewerPrompt(task: string, plan: PlanStep[], traces: Map<string, StepTrace>): string {
 	const blocks = plan.map((step) => {
 		const trace = traces.get(step.id);
-		return `### ${step.id} [${step.member}] ${step.task}\nExpected output: ${step.expectedOutput || '(not stated)'}\nOutput:\n${clip(trace?.output ?? '')}`;
+		const guarded = trace?.toolRepeats ? `\nNote: the loop guard stopped ${trace.toolRepeats} repeated tool call(s) of this step (same tool, same arguments).` : '';
+		return `### ${step.id} [${step.member}] ${step.task}\nExpected output: ${step.expectedOutput || '(not stated)'}${guarded}\nOutput:\n${clip(trace?.output ?? '')}`;
 	});
 	return `REVIEW THE RESULTS\n\nTask:\n${task}\n\n${blocks.join('\n\n')}`;
 }

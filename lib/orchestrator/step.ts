@@ -79,7 +79,7 @@ async function runOnce(ctx: StepContext, spec: StepSpec, member: Member): Promis
 	let result: MemberOutput | undefined;
 	let error: string | undefined;
 	try {
-		result = await member.run(spec.prompt, step.signal);
+		result = await member.run(spec.prompt, step.signal, { toolCalls: guard.toolCalls(member.name) });
 		if (!result.output.trim()) {
 			status = 'empty';
 			error = `${member.name} returned an empty output`;
@@ -106,6 +106,7 @@ async function runOnce(ctx: StepContext, spec: StepSpec, member: Member): Promis
 		dependsOn: spec.dependsOn,
 		tokens: { ...cost.tokens },
 		backendCalls: cost.backendCalls,
+		...(result?.toolRepeats ? { toolRepeats: result.toolRepeats } : {}),
 		cacheHit: cost.cacheHits > 0,
 		backend: cost.backend,
 		timings: { startMs, endMs, durationMs: endMs - startMs, queueMs: cost.queueMs },

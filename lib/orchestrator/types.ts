@@ -1,3 +1,4 @@
+import type { ToolCallTrace } from '../agent';
 import type { ChatRequest } from '../ollama';
 import type { CachePolicy } from '../pipeline';
 
@@ -23,6 +24,14 @@ export interface CallCost {
 
 export interface MemberOutput extends CallCost {
 	output: string;
+	/** Tool calls of the member that the loop guard did not run (same tool, same arguments as before in the run). */
+	toolRepeats?: number;
+}
+
+/** What a member's execution shares with the rest of its run. */
+export interface MemberRunContext {
+	/** The member's tool calls so far in this run (tool + arguments): the loop guard's memory. */
+	toolCalls: Map<string, ToolCallTrace>;
 }
 
 /** A team member: a model described in the node's parameters, or a tool connected to the Team input. */
@@ -33,7 +42,7 @@ export interface Member {
 	/** Name of the member that retries this member's failed steps. */
 	fallback?: string;
 	kind: 'model' | 'tool';
-	run(prompt: string, signal: AbortSignal): Promise<MemberOutput>;
+	run(prompt: string, signal: AbortSignal, run?: MemberRunContext): Promise<MemberOutput>;
 }
 
 /** One step of a supervisor plan, as the planner writes it. */
@@ -73,6 +82,8 @@ export interface StepTrace {
 	backendCalls: number;
 	cacheHit: boolean;
 	backend?: string;
+	/** Repeated tool calls the loop guard stopped in this step (the member got the earlier result instead). */
+	toolRepeats?: number;
 	timings: { startMs: number; endMs: number; durationMs: number; queueMs: number };
 	verdict?: Verdict;
 }

@@ -27,7 +27,7 @@ export function createModelMember(config: ModelMemberConfig, deps: { gateway: Ga
 		description: config.description,
 		fallback: config.fallback,
 		kind: 'model',
-		async run(prompt, signal) {
+		async run(prompt, signal, run) {
 			const result = await runAgent(
 				{
 					model: config.model,
@@ -41,9 +41,10 @@ export function createModelMember(config: ModelMemberConfig, deps: { gateway: Ga
 					maxToolIterations: 5,
 					cache: config.cache,
 				},
-				{ gateway: deps.gateway, calibrator: deps.calibrator, tools: config.tools, signal },
+				{ gateway: deps.gateway, calibrator: deps.calibrator, tools: config.tools, signal, repeatGuard: run && { seen: run.toolCalls } },
 			);
-			return { output: result.response, ...costOfCalls(result.calls) };
+			const toolRepeats = result.trace.filter((t) => t.repeatOf !== undefined).length;
+			return { output: result.response, ...costOfCalls(result.calls), ...(toolRepeats ? { toolRepeats } : {}) };
 		},
 	};
 }
