@@ -111,3 +111,18 @@ test('SIGINT with an open stream still exits promptly', async () => {
 		if (child.exitCode === null) child.kill('SIGKILL');
 	}
 }, 60000);
+
+test('an /api/embed request with many inputs queues them without a MaxListenersExceededWarning', async () => {
+	const { child, url } = await startCli(['--port', '0', '--parallel', '4', '--time-scale', '1', '--load-ms', '0']);
+	let err = '';
+	child.stderr.on('data', (d) => (err += d));
+	try {
+		const input = Array.from({ length: 40 }, (_, i) => `document ${i}`);
+		const res = await fetch(`${url}/api/embed`, { method: 'POST', body: JSON.stringify({ model: 'nomic-embed-text', input }) });
+		expect(((await res.json()) as { embeddings: number[][] }).embeddings).toHaveLength(40);
+		await new Promise((resolve) => setTimeout(resolve, 200)); // stderr arrives a little later
+		expect(err).not.toMatch(/MaxListenersExceededWarning/);
+	} finally {
+		child.kill('SIGKILL');
+	}
+}, 60000);

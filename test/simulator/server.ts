@@ -4,7 +4,7 @@
  */
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 
 import { Sequence, StepCosts } from './compute';
 import { embed, rawEmbedding } from './embedding';
@@ -1235,6 +1235,9 @@ export class SimServer implements SchedulerHost {
 			});
 			// EmbedHandler starts one goroutine per input; each takes the runner's semaphore (1 slot for an
 			// embedding model, FIFO), so all inputs of this request queue now, ahead of later requests'
+			// Each queued input listens on the request's signal until it gets the slot (then stops): as many
+			// listeners as inputs, by design and bounded, not a leak (Node warns past 10 otherwise).
+			setMaxListeners(texts.length + 10, ctx.abort.signal);
 			const times = await Promise.all(texts.map(({ tokens }) => this.embedOne(ctx, handle, tokens)));
 			const prefillNs = times.reduce((a, b) => a + b, 0);
 			const count = texts.reduce((n, t) => n + t.tokens, 0);
