@@ -2,8 +2,9 @@
 # The Load Balancer in real n8n 2.41.1 (the e2e install): a 600-item Team Agent workflow on three
 # simulated backends of 1, 2 and 4 slots (credential with their true slots), the 2-slot backend
 # killed (SIGTERM, not restarted) once 40 % of the items are answered. Reports items/s against the capacity
-# a bare client measures on the three backends at once (each with exactly its slots in flight), and
-# items lost (output items with an error, or missing).
+# a bare client measures on the three backends at once (each with exactly its slots in flight; the
+# bound counts the items after the kill at the two left's rate), and items lost (an error, or no
+# output paired with the item) or answered twice.
 # Usage: bash bench/n8n/balancer-kill.sh [ITEMS]   (N8N_E2E_SKIP_BUILD=1 packs the existing dist/)
 set -Eeuo pipefail
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../test/e2e" && pwd)
@@ -18,7 +19,7 @@ log "work directory: $WORK"
 ensure_n8n
 install_package_into_n8n
 export_n8n_env
-export N8N_LOG_LEVEL=warn
+export N8N_LOG_LEVEL=info # execute reports a missing workflow or a failed run only at info
 
 SLOTS=(1 2 4)
 URLS=()
@@ -62,21 +63,32 @@ id=$(node -p 'require(process.argv[1]).id' "$WORK/fx/wf.json")
 KILL_SHARE=${KILL_SHARE:-0.4} # 2 = never (a run without the failure, for comparison)
 node "$REPO/bench/n8n/kill-when.js" "${PIDS[1]}" "$ITEMS" "$KILL_SHARE" "${URLS[@]}" >"$WORK/kill.txt" 2>&1 &
 KILLER=$!
-env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" execute --id="$id" --rawOutput >"$WORK/exec.out" 2>"$WORK/exec.err" || die "n8n execute failed" "$WORK/exec.err"
+rc=0
+env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" execute --id="$id" --rawOutput >"$WORK/exec.out" 2>"$WORK/exec.err" || rc=$?
+log "n8n execute exited $rc"
+(( rc == 0 )) || { tail -n 40 "$WORK/exec.out" >&2; die "n8n execute failed" "$WORK/exec.err"; }
 [[ $KILL_SHARE == 2 ]] && kill "$KILLER" 2>/dev/null
 wait "$KILLER" || true
 cat "$WORK/kill.txt" >&2 || true
 node -e '
 const fs = require("fs");
 const { extractJson } = require(process.argv[1]);
-const [, file, items, capacity, without] = process.argv.slice(1);
+const [, file, items, capacity, without, killShare] = process.argv.slice(1);
+const n = Number(items);
 const run = extractJson(fs.readFileSync(file, "utf8"), file);
 const runs = (run.data || run).resultData.runData["Team Agent"];
 const agent = runs[runs.length - 1];
 const out = agent.data.main[0];
-const ok = out.filter((i) => !i.json.error && typeof i.json.response === "string");
+const ok = out.filter((i) => !i.json.error && typeof i.json.output === "string");
+// one output per input item (pairedItem): a missing index was lost, a repeated one answered twice
+const seen = new Map();
+for (const i of ok) for (const p of [].concat(i.pairedItem ?? [])) seen.set(p.item, (seen.get(p.item) || 0) + 1);
+const duplicates = [...seen.values()].filter((c) => c > 1).length;
 const perBackend = {};
 for (const i of ok) perBackend[i.json.backend] = (perBackend[i.json.backend] || 0) + 1;
-const perSec = (Number(items) / agent.executionTime) * 1000;
-console.log(`${items} items in real n8n, 3 backends (1/2/4 slots), gpu-2 killed mid-run: ${perSec.toFixed(1)} items/s = ${(100 * perSec / capacity).toFixed(1)} % of the three backends\x27 capacity (${capacity}/s), ${(100 * perSec / without).toFixed(1)} % of the two left (${without}/s); answered ${ok.length}, lost ${Number(items) - ok.length}; per backend ${JSON.stringify(perBackend)}; retried ${out.filter((i) => i.json.retries > 0).length}`);
-' "$E2E_DIR/json-doc.js" "$WORK/exec.out" "$ITEMS" "$CAPACITY" "$WITHOUT" | tee "$WORK/report.txt"
+const perSec = (n / agent.executionTime) * 1000;
+// the capacity bound with the failure: the items before the kill at the rate of all three backends, the rest at the rate of the two left
+const share = Math.min(1, Number(killShare));
+const bound = n / ((n * share) / capacity + (n * (1 - share)) / without);
+console.log(`${items} items in real n8n, 3 backends (1/2/4 slots)${share < 1 ? `, gpu-2 killed after ${100 * share} % of the items` : ""}: ${perSec.toFixed(1)} items/s (${agent.executionTime} ms) = ${(100 * perSec / bound).toFixed(1)} % of the capacity bound (${bound.toFixed(2)}/s; bare client: ${capacity}/s on all three, ${without}/s on the two left); answered ${ok.length}, errors ${out.length - ok.length}, lost ${n - seen.size}, answered twice ${duplicates}; per backend ${JSON.stringify(perBackend)}; items retried ${out.filter((i) => i.json.retries > 0).length}`);
+' "$E2E_DIR/json-doc.js" "$WORK/exec.out" "$ITEMS" "$CAPACITY" "$WITHOUT" "$KILL_SHARE" | tee "$WORK/report.txt"
