@@ -34,6 +34,17 @@ describe('exact cache through the gateway', () => {
 		expect(fromMemory.cacheLayer).toBe('l1');
 	});
 
+	it('an L2 hit written back to L1 expires there with the Redis entry (the expiry travels in the value)', async () => {
+		const policy: CachePolicy = { mode: 'exact', namespace: 'wf-ttl', redis: env.client, ttlSeconds: 1 };
+		await ask(gatewayFor(), 'Name two primes.', policy);
+		const other = gatewayFor();
+		expect((await ask(other, 'Name two primes.', policy)).cacheLayer).toBe('l2');
+		expect((await ask(other, 'Name two primes.', policy)).cacheLayer).toBe('l1');
+		await new Promise((resolve) => setTimeout(resolve, 1100));
+		expect((await ask(other, 'Name two primes.', policy)).cacheHit).toBe(false);
+		expect(chats()).toBe(2);
+	});
+
 	it('keeps namespaces (workflows) and credentials apart, also in a shared Redis', async () => {
 		const a = gatewayFor('key-a');
 		await ask(a, 'Same question', { mode: 'exact', namespace: 'wf-1', redis: env.client });
@@ -121,7 +132,7 @@ describe('exact cache through the gateway', () => {
 		expect((await ask(gateway, 'Tell me something long', policy)).cacheHit).toBe(false);
 	});
 
-	it('sets the TTL per entry in Redis and compresses large values', async () => {
+	it('sets the TTL per entry in Redis and compresses large values (not small ones)', async () => {
 		const gateway = gatewayFor();
 		await ask(gateway, 'short lived', { mode: 'exact', namespace: 'wf', redis: env.client, ttlSeconds: 5 });
 		const [key] = await env.client.keys('agent-team-test:c:*');
@@ -129,11 +140,12 @@ describe('exact cache through the gateway', () => {
 		expect(await env.client.pttl(unprefixed)).toBeGreaterThan(3000);
 		expect(await env.client.pttl(unprefixed)).toBeLessThanOrEqual(5000);
 
-		await fetch(`${env.sim.url}/_sim/scripts`, { method: 'POST', body: JSON.stringify({ match: 'long answer', reply: 'All work and no play. '.repeat(200) }) });
+		await fetch(`${env.sim.url}/_sim/scripts`, { method: 'POST', body: JSON.stringify({ match: 'long answer', reply: 'All work and no play. '.repeat(500) }) });
 		const long = await ask(gateway, 'a long answer please', { mode: 'exact', namespace: 'wf-long', redis: env.client });
 		const raw = (await env.client.getBuffer((await env.client.keys('agent-team-test:c:*')).find((k) => k !== key)!.replace('agent-team-test:', '')))!;
 		expect(raw[0] & 1).toBe(1); // deflated
 		expect(raw.length).toBeLessThan(JSON.stringify(long).length);
+		expect((await env.client.getBuffer(unprefixed))![0] & 1).toBe(0); // the short answer is stored as it is
 	});
 
 	it('encrypts values at rest: no answer text in Redis, and a wrong key reads as a miss with a warning', async () => {

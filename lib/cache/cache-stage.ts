@@ -72,7 +72,8 @@ export class CacheStage implements Stage {
 			return await next(call);
 		}
 		const started = performance.now();
-		const digest = await this.digests.digestOf(request.model);
+		// The hit path awaits nothing it does not have to: a known digest and an L1 hit are synchronous.
+		const digest = this.digests.known(request.model) ?? (await this.digests.digestOf(request.model));
 		if (!digest) {
 			counters.bypassed++; // no backend lists the model: let the backend say so
 			return await next(call);
@@ -80,7 +81,7 @@ export class CacheStage implements Stage {
 		const choice: LayerChoice = { redis: policy.redis, encryptionKey: policy.encryptionKey };
 		const warnings = call.trace.warnings;
 		const key = entryKey({ scope: this.scope, namespace: policy.namespace, model: request.model, hash: chatHash(request, digest) });
-		const hit = await this.cache.get(key, choice, warnings);
+		const hit = this.cache.getLocal(key) ?? (await this.cache.getRemote(key, choice, warnings));
 		if (hit) {
 			counters[hit.layer === 'l1' ? 'l1Hits' : 'l2Hits']++;
 			return this.serve(call, hit.json, hit.layer, started);
@@ -127,11 +128,14 @@ export class CacheStage implements Stage {
 
 	/** A cached answer as a fresh call result: no backend time, streamed again when the caller streams. */
 	private serve(call: Call, json: string, layer: 'l1' | 'l2' | 'semantic', started: number): ChatResult {
+		// parsed afresh on every hit (no caller can change the cached answer), so it is ours to fill in
 		const cached = JSON.parse(json) as ChatResult;
 		call.trace.cacheHit = true;
 		call.trace.cacheLayer = layer;
 		if (call.options.onChunk) replayChunks(cached.message.content, call.options.onChunk);
-		return { ...cached, latencyMs: performance.now() - started, totalMs: 0, loadMs: 0, promptEvalMs: 0, evalMs: 0 };
+		cached.latencyMs = performance.now() - started;
+		cached.totalMs = cached.loadMs = cached.promptEvalMs = cached.evalMs = 0;
+		return cached;
 	}
 
 	/** The prompt's embedding, through this stage (so it is cached too) and the rest of the pipeline. */

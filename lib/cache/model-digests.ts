@@ -17,22 +17,41 @@ const withTag = (model: string) => (model.includes(':') ? model : `${model}:late
  */
 export class ModelDigests {
 	private readonly tags = new Map<Backend, Tags>();
+	/** The answer per model until the oldest tag list it came from goes stale: a cache hit asks no backend and builds nothing. */
+	private readonly knownDigests = new Map<string, { digest: string; until: number }>();
 
 	constructor(
 		private readonly backends: readonly Backend[],
 		private readonly ttlMs = 30_000,
 	) {}
 
+	/** The digest when it is known and fresh, without a promise (the cache-hit path); else undefined. */
+	known(model: string): string | undefined {
+		const known = this.knownDigests.get(model);
+		return known && Date.now() < known.until ? known.digest : undefined;
+	}
+
 	async digestOf(model: string): Promise<string | undefined> {
+		const known = this.known(model);
+		if (known) return known;
 		const name = withTag(model);
 		const lists = await Promise.all(this.backends.map((b) => this.tagsOf(b)));
 		const digests = lists.map((list) => list?.[name] ?? list?.[model]).filter((d): d is string => typeof d === 'string');
-		return digests.length ? [...new Set(digests)].sort().join('+') : undefined;
+		if (!digests.length) return undefined;
+		const digest = [...new Set(digests)].sort().join('+');
+		// every backend answered (a down one vouches for nothing): trust the result as long as the oldest list
+		if (lists.every(Boolean)) {
+			const oldest = Math.min(...this.backends.map((b) => this.tags.get(b)?.at ?? 0));
+			if (this.knownDigests.size > 1000) this.knownDigests.clear();
+			this.knownDigests.set(model, { digest, until: oldest + this.ttlMs });
+		}
+		return digest;
 	}
 
 	/** Forget what is known (e.g. after a pull), so the next key asks the backends again. */
 	clear(): void {
 		this.tags.clear();
+		this.knownDigests.clear();
 	}
 
 	private async tagsOf(backend: Backend): Promise<Record<string, string> | undefined> {

@@ -11,10 +11,12 @@ export interface RedisLayerOptions {
 	encryptionKey?: string;
 }
 
-/** A value as L2 returns it: the JSON text and when it was stored. */
+/** A value as L2 returns it: the JSON text, when it was stored and (when known) when it expires. */
 export interface StoredValue {
 	json: string;
 	createdAt: number;
+	/** ms since epoch; carried in the value so a hit needs one GET, not GET + PTTL. */
+	expiresAt?: number;
 }
 
 /** What an L2 operation gives back: its value (the fallback when Redis failed) and a warning then. */
@@ -100,18 +102,22 @@ export class RedisLayer {
 	}
 
 	async set(key: string, value: StoredValue, ttlMs: number): Promise<Guarded<boolean>> {
-		const packed = this.pack(value);
-		return await this.guard(async () => (await this.redis.set(key, packed, 'PX', Math.max(1, Math.round(ttlMs)))) === 'OK', false);
+		const px = Math.max(1, Math.round(ttlMs));
+		const packed = this.pack({ ...value, expiresAt: value.createdAt + px });
+		return await this.guard(async () => (await this.redis.set(key, packed, 'PX', px)) === 'OK', false);
 	}
 
+	/** `<createdAt>[ <expiresAt>]\n<json>`, through the codec. */
 	pack(value: StoredValue): Buffer {
-		return this.codec.encode(`${value.createdAt}\n${value.json}`);
+		return this.codec.encode(`${value.createdAt}${value.expiresAt === undefined ? '' : ` ${value.expiresAt}`}\n${value.json}`);
 	}
 
 	unpack(raw: Buffer): StoredValue {
 		const text = this.codec.decode(raw);
 		const newline = text.indexOf('\n');
-		return { createdAt: Number(text.slice(0, newline)), json: text.slice(newline + 1) };
+		const space = text.lastIndexOf(' ', newline);
+		if (space < 0) return { createdAt: Number(text.slice(0, newline)), json: text.slice(newline + 1) }; // written without its expiry
+		return { createdAt: Number(text.slice(0, space)), expiresAt: Number(text.slice(space + 1, newline)), json: text.slice(newline + 1) };
 	}
 
 	/** Keys matching a glob (without the client's key prefix), by SCAN. */

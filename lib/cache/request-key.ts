@@ -31,31 +31,32 @@ export function promptOf(request: ChatRequest): string | undefined {
 }
 
 /** Length-prefixed, so no two different part lists feed the same bytes. */
-function feed(hash: Hash, text: string): void {
-	hash.update(`${text.length}:`);
-	hash.update(text);
-}
+const part = (text: string): string => `${text.length}:${text}`;
 
 /**
  * Everything of a chat request that changes the answer, fed to SHA-256 part by part (a 4 KB
- * prompt is hashed as it is, never re-serialised); with `withPrompt` false, the last user message
+ * prompt is hashed as it is, never re-serialised or copied into a longer string; the short parts
+ * around it go in together, one update each side); with `withPrompt` false, the last user message
  * is left out (the context a semantic match must share).
  */
 function hashChat(request: ChatRequest, digest: string, withPrompt: boolean): Hash {
 	const hash = createHash('sha256');
-	feed(hash, 'chat');
-	feed(hash, request.model);
-	feed(hash, digest);
-	feed(hash, canonicalJson([request.tools ?? null, request.format ?? null, request.think ?? null, answerOptions(request.options)]));
+	let head = part('chat') + part(request.model) + part(digest) + part(canonicalJson([request.tools ?? null, request.format ?? null, request.think ?? null, answerOptions(request.options)]));
 	const messages = request.messages ?? [];
 	const last = withPrompt ? -1 : lastUserIndex(messages);
-	messages.forEach((m, i) => {
-		if (i === last) return feed(hash, '<prompt>');
-		feed(hash, m.role);
-		feed(hash, m.content ?? '');
+	for (let i = 0; i < messages.length; i++) {
+		const m = messages[i];
+		if (i === last) {
+			head += part('<prompt>');
+			continue;
+		}
+		const content = m.content ?? '';
+		hash.update(head + part(m.role) + `${content.length}:`);
+		hash.update(content);
 		const extra = m as Message & { tool_name?: string };
-		feed(hash, m.images || m.tool_calls || extra.tool_name ? canonicalJson([m.images ?? null, m.tool_calls ?? null, extra.tool_name ?? null]) : '');
-	});
+		head = part(m.images || m.tool_calls || extra.tool_name ? canonicalJson([m.images ?? null, m.tool_calls ?? null, extra.tool_name ?? null]) : '');
+	}
+	hash.update(head);
 	return hash;
 }
 
@@ -83,8 +84,21 @@ export function entryKey(parts: { scope: string; namespace: string; model: strin
 	return `c:${parts.scope}:${namespaceId(parts.namespace)}:${modelId(parts.model)}:${parts.hash}`;
 }
 
-export const namespaceId = (namespace: string): string => shortHash(`ns:${namespace}`);
-export const modelId = (model: string): string => shortHash(`model:${model}`, 8);
+/** Remembers a few hundred segment hashes: the same namespaces and models come back on every call. */
+function memo(hash: (text: string) => string): (text: string) => string {
+	const seen = new Map<string, string>();
+	return (text) => {
+		let id = seen.get(text);
+		if (id === undefined) {
+			if (seen.size >= 512) seen.clear();
+			seen.set(text, (id = hash(text)));
+		}
+		return id;
+	};
+}
+
+export const namespaceId = memo((namespace) => shortHash(`ns:${namespace}`));
+export const modelId = memo((model) => shortHash(`model:${model}`, 8));
 
 /** The key pattern (glob) of a namespace, optionally narrowed to a model. */
 export function keyPattern(scope: string, namespace?: string, model?: string): string {

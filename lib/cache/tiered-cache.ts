@@ -73,26 +73,34 @@ export class TieredCache {
 
 	/** L1, then L2; counts nothing (the caller knows whether this is a hit or only a step). */
 	async get(key: string, choice: LayerChoice, warnings: string[]): Promise<CacheHit | undefined> {
+		return this.getLocal(key) ?? (await this.getRemote(key, choice, warnings));
+	}
+
+	/** L1 only, without a promise: the hit path that must stay cheap. */
+	getLocal(key: string): CacheHit | undefined {
+		const local = this.l1.get(key);
+		return local && { json: local.json, layer: 'l1', createdAt: local.createdAt };
+	}
+
+	/** L2 only (the caller looked in L1); a hit is written back to L1. */
+	async getRemote(key: string, choice: LayerChoice, warnings: string[]): Promise<CacheHit | undefined> {
 		const now = Date.now();
-		const local = this.l1.get(key, now);
-		if (local) return { json: local.json, layer: 'l1', createdAt: local.createdAt };
 		const l2 = this.l2For(choice);
 		if (!l2) return undefined;
-		const result = await l2.guard(async () => {
-			const [[, raw], [, pttl]] = (await l2.redis.pipeline().getBuffer(key).pttl(key).exec()) as [[unknown, Buffer | null], [unknown, number]];
-			return raw ? { raw, pttl } : undefined;
-		}, undefined);
+		// One GET: the value carries its expiry (a PTTL beside it cost a pipeline per hit).
+		const result = await l2.guard(() => l2.redis.getBuffer(key), null);
 		if (result.warning) this.warn(warnings, result.warning);
 		if (!result.value) return undefined;
 		let stored;
 		try {
-			stored = l2.unpack(result.value.raw);
+			stored = l2.unpack(result.value);
 		} catch (error) {
 			warnings.push(`A cached value could not be read (${(error as Error).message}); treated as a miss.`);
 			return undefined;
 		}
-		const ttl = result.value.pttl > 0 ? result.value.pttl : this.defaultTtlMs;
-		this.l1.set(key, { json: stored.json, createdAt: stored.createdAt, expiresAt: now + ttl });
+		// A value without its expiry (written by an older version) stays in L1 for a minute at most.
+		const expiresAt = stored.expiresAt ?? now + Math.min(this.defaultTtlMs, 60_000);
+		if (expiresAt > now) this.l1.set(key, { json: stored.json, createdAt: stored.createdAt, expiresAt });
 		return { json: stored.json, layer: 'l2', createdAt: stored.createdAt };
 	}
 
