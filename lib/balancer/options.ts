@@ -42,6 +42,11 @@ export interface BalancerSettings {
 	minPrefixChars?: number;
 	/** How often shared state is exchanged through Redis (default 200 ms). */
 	syncMs?: number;
+	/**
+	 * Default strategy, at the end of a burst: a call waits for a faster backend when the faster ones
+	 * would finish every waiting call before a slower one with room finished it (default true).
+	 */
+	holdForFaster?: boolean;
 }
 
 /** What only code can hand over (never part of a registry key). */
@@ -84,5 +89,6 @@ export function resolveOptions(options: BalancerSettings): ResolvedOptions {
 		prefixBlockChars: Math.max(16, pick('prefixBlockChars', 256)),
 		minPrefixChars: pick('minPrefixChars', 512),
 		syncMs: Math.max(20, pick('syncMs', 200)),
+		holdForFaster: pick('holdForFaster', true),
 	};
 }
