@@ -3,6 +3,7 @@ import { createRouter, type BalancerRouter } from '../balancer';
 import { createCacheStage, credentialScope, type CacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
 import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
+import { processMetrics } from '../metrics/process-metrics';
 import { createRunnerOptionsStage } from '../runner-options';
 import { createSchedulerStage, type SchedulerStage, type SchedulerStats } from '../scheduler';
 import { createSingleFlightStage } from '../single-flight';
@@ -54,6 +55,7 @@ export class Gateway {
 	/** The response cache (lib/cache): stats and invalidation for the nodes. */
 	readonly cache: CacheStage;
 	private inFlight = 0;
+	private readonly untrackQueue: () => void;
 	lastUsed = Date.now();
 
 	constructor(config: ClusterConfig) {
@@ -85,6 +87,8 @@ export class Gateway {
 			createRunnerOptionsStage(),
 		];
 		this.pipeline = compose(this.stages, sendToBackend);
+		// Queue depth and wait times in the process metrics, read only when a snapshot is taken.
+		this.untrackQueue = processMetrics().trackQueue(this.scheduler);
 	}
 
 	/** Calls currently inside the gateway (queued or running). */
@@ -150,6 +154,7 @@ export class Gateway {
 	}
 
 	async close(): Promise<void> {
+		this.untrackQueue();
 		await Promise.all(this.stages.map((s) => s.close?.()));
 		await Promise.all(this.backends.map((b) => b.close()));
 	}

@@ -126,3 +126,22 @@ describe('ProcessMetrics key bound', () => {
 		expect(metrics.snapshot().byModel['model-from-an-expression-3'].calls).toBe(2);
 	});
 });
+
+describe('ProcessMetrics queue section', () => {
+	it('sums the tracked gateway queues and merges their wait samples; absent when none is tracked', () => {
+		const metrics = new ProcessMetrics();
+		const queue = (waiting: number, maxWaiting: number, waits: number[]) => ({
+			stats: () => ({ waiting, maxWaiting, running: 1, dispatched: waits.length, rejectedFull: 1, timedOut: 0, aborted: 2, requeued: 0 }),
+			waitSamples: () => waits,
+		});
+		const untrackA = metrics.trackQueue(queue(3, 5, [1, 2, 3]));
+		const untrackB = metrics.trackQueue(queue(1, 9, [10]));
+		expect(metrics.snapshot().queue).toEqual({
+			gateways: 2, waiting: 4, maxWaiting: 9, running: 2, dispatched: 4, rejectedFull: 2, timedOut: 0, aborted: 4, requeued: 0,
+			waitMs: { p50: 2, p95: 10, max: 10, samples: 4 },
+		});
+		untrackA();
+		untrackB();
+		expect(metrics.snapshot().queue).toBeUndefined();
+	});
+});

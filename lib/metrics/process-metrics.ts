@@ -1,5 +1,6 @@
 import type { CallRecord } from './call-record';
 import { LatencyWindow, validWindow } from './latency-window';
+import { latencyPercentiles } from './percentile';
 import {
 	addCounts,
 	countsOf,
@@ -9,6 +10,7 @@ import {
 	type AggregateCounts,
 	type AggregateStats,
 	type MetricsSnapshot,
+	type QueueSnapshot,
 } from './snapshot';
 
 export const DEFAULT_LATENCY_WINDOW = 1000;
@@ -24,6 +26,15 @@ export interface ProcessMetricsOptions {
 	maxNames?: number;
 }
 
+/** What a gateway queue reports (lib/scheduler's stage); typed here so metrics need not import the scheduler. */
+export interface QueueSource {
+	stats(): Omit<QueueSnapshot, 'gateways' | 'waitMs'>;
+	/** Queue waits (ms) of the calls it dispatched last (a bounded window). */
+	waitSamples(): number[];
+}
+
+const QUEUE_COUNTERS = ['waiting', 'running', 'dispatched', 'rejectedFull', 'timedOut', 'aborted', 'requeued'] as const;
+
 interface Aggregate {
 	counts: AggregateCounts;
 	latencies: LatencyWindow;
@@ -36,6 +47,7 @@ export class ProcessMetrics {
 	private readonly byBackend = new Map<string, Aggregate>();
 	private readonly byModel = new Map<string, Aggregate>();
 	private since: Date | null = null;
+	private readonly queues = new Set<QueueSource>();
 
 	constructor(options: ProcessMetricsOptions = {}) {
 		this.window = validWindow(options.window ?? DEFAULT_LATENCY_WINDOW);
@@ -50,13 +62,40 @@ export class ProcessMetrics {
 	}
 
 	snapshot(): MetricsSnapshot {
-		return {
+		const snapshot: MetricsSnapshot = {
 			since: this.since?.toISOString() ?? null,
 			byBackend: toStatsRecord(this.byBackend),
 			byModel: toStatsRecord(this.byModel),
 		};
+		if (this.queues.size > 0) snapshot.queue = this.queueSnapshot();
+		return snapshot;
 	}
 
+	/**
+	 * Counts a gateway's queue (depth, refusals, wait times) in `snapshot().queue` until the
+	 * returned function is called (the gateway's close). The numbers are read when a snapshot is
+	 * taken, so the call path pays nothing for them.
+	 */
+	trackQueue(source: QueueSource): () => void {
+		this.queues.add(source);
+		return () => {
+			this.queues.delete(source);
+		};
+	}
+
+	private queueSnapshot(): QueueSnapshot {
+		const total: Omit<QueueSnapshot, 'waitMs'> = { gateways: this.queues.size, waiting: 0, maxWaiting: 0, running: 0, dispatched: 0, rejectedFull: 0, timedOut: 0, aborted: 0, requeued: 0 };
+		const waits: number[] = [];
+		for (const queue of this.queues) {
+			const stats = queue.stats();
+			for (const field of QUEUE_COUNTERS) total[field] += stats[field];
+			total.maxWaiting = Math.max(total.maxWaiting, stats.maxWaiting);
+			for (const ms of queue.waitSamples()) waits.push(ms);
+		}
+		return { ...total, waitMs: { ...latencyPercentiles(waits), samples: waits.length } };
+	}
+
+	/** Clears the per-backend and per-model aggregates; queue counters belong to the gateways and stay. */
 	reset(): void {
 		this.byBackend.clear();
 		this.byModel.clear();

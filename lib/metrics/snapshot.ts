@@ -16,12 +16,34 @@ export interface AggregateStats extends AggregateCounts {
 	latencyMs: { p50: number | null; p95: number | null; samples: number };
 }
 
+/** The gateway queues of this process (lib/scheduler), summed over every gateway (one per cluster credential). */
+export interface QueueSnapshot {
+	/** Gateways whose queue is counted. */
+	gateways: number;
+	/** Calls waiting for a backend slot now, and the most that ever waited at once in one gateway. */
+	waiting: number;
+	maxWaiting: number;
+	/** Calls sent to a backend and not yet answered. */
+	running: number;
+	dispatched: number;
+	/** Refused because the queue was full / gave up waiting / cancelled while waiting. */
+	rejectedFull: number;
+	timedOut: number;
+	aborted: number;
+	/** Attempts put back at the front after a retryable failure (e.g. 503). */
+	requeued: number;
+	/** Time recent calls waited in the queue for a slot (nearest rank, ms). */
+	waitMs: { p50: number | null; p95: number | null; max: number | null; samples: number };
+}
+
 /** Same shape for one process (ProcessMetrics) and for all workers (RedisMetricsStore). */
 export interface MetricsSnapshot {
 	/** ISO time of the first call counted since start or the last reset; null before any. */
 	since: string | null;
 	byBackend: Record<string, AggregateStats>;
 	byModel: Record<string, AggregateStats>;
+	/** This process's gateway queues (ProcessMetrics only, while at least one gateway is open: a queue is per process). */
+	queue?: QueueSnapshot;
 }
 
 export const COUNTER_FIELDS = ['calls', 'errors', 'cacheHits', 'promptTokens', 'completionTokens'] as const;

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 
 import { Gateway } from '../gateway';
+import { processMetrics } from '../metrics';
 import { RequestAbortedError } from '../ollama';
 import { closeAllGateways } from '../registry';
 import { readWorkflow, runWorkflow } from '../../test/harness/run-workflow';
@@ -27,6 +28,30 @@ afterEach(async () => {
 	gateway = undefined;
 	await closeAllGateways();
 	await Promise.all(sims.splice(0).map((s) => s.close()));
+});
+
+describe('gateway queue in the process metrics', () => {
+	it('reports queue depth while calls wait and their wait times once dispatched; a closed gateway leaves the metrics', async () => {
+		const s = await sim({ parallel: 1, timeScale: 1, loadMs: 0, decodeTokensPerSec: 200, replyTokensMin: 20, replyTokensMax: 20 });
+		gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: s.url, weight: 1, parallel: 1 }], balancer: { lookAhead: 0 } });
+		const before = processMetrics().snapshot().queue!;
+		const calls = [gateway.chat(ask('a')), gateway.chat(ask('b')), gateway.chat(ask('c'))];
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		const during = processMetrics().snapshot().queue!;
+		expect(during.gateways).toBe(before.gateways);
+		expect(during.waiting - before.waiting).toBe(2);
+		expect(during.running - before.running).toBe(1);
+		await Promise.all(calls);
+		const after = processMetrics().snapshot().queue!;
+		expect(after.dispatched - before.dispatched).toBe(3);
+		expect(after.waiting).toBe(before.waiting);
+		expect(after.waitMs.samples - before.waitMs.samples).toBe(3);
+		// The last call waited for two replies of ~100 ms each.
+		expect(after.waitMs.max).toBeGreaterThanOrEqual(150);
+		await gateway.close();
+		gateway = undefined;
+		expect(processMetrics().snapshot().queue?.gateways ?? 0).toBe(before.gateways - 1);
+	});
 });
 
 describe('gateway queue: cancellation and time', () => {

@@ -71,7 +71,13 @@ const better = (a: Waiter, b: Waiter) => a.key > b.key || (a.key === b.key && a.
  */
 const classOf = (call: Call) => `${call.target?.name ?? ''}\u0000${call.kind}\u0000${call.request.model}`;
 
-export type SchedulerStage = Stage & { readonly pending: number; readonly active: number; stats(): SchedulerStats };
+export type SchedulerStage = Stage & {
+	readonly pending: number;
+	readonly active: number;
+	stats(): SchedulerStats;
+	/** Queue waits (ms) of the last 1,024 dispatched attempts, oldest first (process metrics merge these). */
+	waitSamples(): number[];
+};
 
 /**
  * Holds calls until the router has a backend slot for them, so extra calls wait here, where
@@ -279,6 +285,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 			return counts.running;
 		},
 		stats: () => ({ ...counts, waitMs: latencyPercentiles(waits.values()) }),
+		waitSamples: () => waits.values(),
 		async handle(call, next) {
 			const pinned = call.target;
 			const timeoutMs = call.queueTimeoutMs ?? queueTimeoutMs;
