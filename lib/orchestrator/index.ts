@@ -17,6 +17,8 @@ export {
 	STRATEGIES,
 	type Budgets,
 	type CallCost,
+	type CallHooks,
+	type MemberRunContext,
 	type LeadTrace,
 	type Member,
 	type MemberOutput,

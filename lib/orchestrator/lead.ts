@@ -3,7 +3,7 @@ import type { ChatRequest } from '../ollama';
 import type { CachePolicy } from '../pipeline';
 import { emptyTokens, type RunControl } from './control';
 import { extractJson } from './plan';
-import type { CallCost, LeadTrace } from './types';
+import type { CallCost, CallHooks, LeadTrace } from './types';
 
 /** The gateway as the orchestrator uses it: one chat call at a time. */
 export interface ChatGateway {
@@ -39,17 +39,20 @@ export class Lead {
 		private readonly options: NonNullable<ChatRequest['options']>,
 		private readonly control: RunControl,
 		private readonly cache?: CachePolicy,
+		private readonly hooks: CallHooks = {},
 	) {}
 
 	private async call(role: Role, attempt: number, request: ChatRequest, onChunk?: (text: string) => void): Promise<GatewayChatResult> {
 		const started = performance.now();
 		try {
 			const result = await this.gateway.chat(request, { signal: this.control.signal, onChunk, hints: this.cache && { cache: this.cache } });
+			this.hooks.onCall?.(result);
 			const cost = costOfCalls([result]);
 			this.control.charge(cost);
 			this.traces.push({ role, attempt, ok: true, ...cost, durationMs: performance.now() - started });
 			return result;
 		} catch (error) {
+			this.hooks.onCallFailed?.(error, { model: request.model, latencyMs: performance.now() - started });
 			this.traces.push({ role, attempt, ok: false, problem: (error as Error).message, tokens: emptyTokens(), backendCalls: 1, cacheHits: 0, queueMs: 0, durationMs: performance.now() - started });
 			throw error;
 		}

@@ -8,9 +8,9 @@ import { runRouter } from './strategies/router';
 import { runSequential } from './strategies/sequential';
 import { runSupervisor } from './strategies/supervisor';
 import { indexTeam, selectMembers, TeamError } from './team';
-import { STRATEGIES, type Member, type OrchestratorInput, type OrchestratorResult, type ProgressEvent, type Strategy } from './types';
+import { STRATEGIES, type CallHooks, type Member, type OrchestratorInput, type OrchestratorResult, type ProgressEvent, type Strategy } from './types';
 
-export interface OrchestratorDeps {
+export interface OrchestratorDeps extends CallHooks {
 	/** The gateway the lead model's calls go through (members carry their own). */
 	gateway: ChatGateway;
 	members: Member[];
@@ -55,7 +55,8 @@ export async function runOrchestrator(input: OrchestratorInput, deps: Orchestrat
 	if (input.strategy !== 'supervisor' && input.strategy !== 'router') selectMembers(team, input.useMembers);
 
 	const control = new RunControl(input.budgets, deps.signal);
-	const lead = new Lead(deps.gateway, input.leadModel, input.leadOptions ?? {}, control, input.cache);
+	const hooks: CallHooks = { onCall: deps.onCall, onCallFailed: deps.onCallFailed };
+	const lead = new Lead(deps.gateway, input.leadModel, input.leadOptions ?? {}, control, input.cache, hooks);
 	const warnings: string[] = [];
 	const ctx: RunContext = {
 		input,
@@ -63,7 +64,7 @@ export async function runOrchestrator(input: OrchestratorInput, deps: Orchestrat
 		control,
 		lead,
 		warnings,
-		step: { team, control, guard: new LoopGuard(), onProgress: deps.onProgress },
+		step: { team, control, guard: new LoopGuard(), hooks, onProgress: deps.onProgress },
 		onProgress: deps.onProgress,
 		onAnswerChunk: deps.onAnswerChunk,
 	};

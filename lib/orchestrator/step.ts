@@ -1,7 +1,7 @@
 import { emptyTokens, type RunControl } from './control';
 import { LoopGuard } from './loop-guard';
 import { findMember } from './team';
-import type { CallCost, Member, MemberOutput, ProgressEvent, StepStatus, StepTrace } from './types';
+import type { CallCost, CallHooks, Member, MemberOutput, ProgressEvent, StepStatus, StepTrace } from './types';
 
 export interface StepSpec {
 	id: string;
@@ -17,6 +17,7 @@ export interface StepContext {
 	team: Map<string, Member>;
 	control: RunControl;
 	guard: LoopGuard;
+	hooks: CallHooks;
 	onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -79,7 +80,7 @@ async function runOnce(ctx: StepContext, spec: StepSpec, member: Member): Promis
 	let result: MemberOutput | undefined;
 	let error: string | undefined;
 	try {
-		result = await member.run(spec.prompt, step.signal, { toolCalls: guard.toolCalls(member.name) });
+		result = await member.run(spec.prompt, step.signal, { toolCalls: guard.toolCalls(member.name), ...ctx.hooks });
 		if (!result.output.trim()) {
 			status = 'empty';
 			error = `${member.name} returned an empty output`;

@@ -1,4 +1,5 @@
 import type { ToolCallTrace } from '../agent';
+import type { GatewayChatResult } from '../gateway';
 import type { ChatRequest } from '../ollama';
 import type { CachePolicy } from '../pipeline';
 
@@ -28,8 +29,16 @@ export interface MemberOutput extends CallCost {
 	toolRepeats?: number;
 }
 
+/** Hooks that see every model call of a run as it ends (the node feeds its metrics with them). */
+export interface CallHooks {
+	/** A model call that returned (lead calls, member turns, tool turns, retries). */
+	onCall?: (result: GatewayChatResult) => void;
+	/** A model call that failed, with what is known of it (the caller decides what counts). */
+	onCallFailed?: (error: unknown, call: { model: string; latencyMs: number }) => void;
+}
+
 /** What a member's execution shares with the rest of its run. */
-export interface MemberRunContext {
+export interface MemberRunContext extends CallHooks {
 	/** The member's tool calls so far in this run (tool + arguments): the loop guard's memory. */
 	toolCalls: Map<string, ToolCallTrace>;
 }

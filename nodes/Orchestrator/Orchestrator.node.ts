@@ -7,6 +7,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { isBackendCallError, processMetrics, recordFromChatResult, recordFromError, RedisMetricsStore, type CallRecord } from '../../lib/metrics';
 import { createModelMember, createToolMember, runOrchestrator, TeamError } from '../../lib/orchestrator';
 import { defaultCalibrator } from '../../lib/tokens';
 import { getConnectedTools } from '../Agent/helpers/connected-tools';
@@ -43,8 +44,8 @@ export class Orchestrator implements INodeType {
 		],
 		credentials: [
 			{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
-			// Optional: Options → Cache then shares answers through Redis with every worker.
-			{ name: 'agentTeamRedisApi', displayName: 'Redis for Shared Cache (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
+			// Optional: Options → Cache then shares answers through Redis with every worker, and the run's calls count in the cluster-wide metrics.
+			{ name: 'agentTeamRedisApi', displayName: 'Redis for Cache and Metrics (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
 		],
 		properties: orchestratorProperties,
 	};
@@ -59,6 +60,13 @@ export class Orchestrator implements INodeType {
 		// Nodes on the Team input (Team Agent tools, agent tools, Call Workflow tools, any tool) are members.
 		const connected = (await getConnectedTools(this)).map(createToolMember);
 		const cacheLayers = await cacheLayersFor(this);
+		// Every model call of the run (lead and members) counts in the process metrics, and in the
+		// cluster-wide metrics when a Redis credential is set, as the Team Agent's calls do.
+		const redisMetrics = cacheLayers.redis && new RedisMetricsStore(cacheLayers.redis);
+		const record = (entry: CallRecord) => {
+			processMetrics().record(entry);
+			void redisMetrics?.record(entry).catch(() => undefined); // metrics never fail an item
+		};
 		const sendChunk = createChunkSender(this);
 		const stepItems: INodeExecutionData[] = [];
 
@@ -72,6 +80,10 @@ export class Orchestrator implements INodeType {
 					gateway,
 					members: team,
 					signal,
+					onCall: (call) => record(recordFromChatResult(call)),
+					onCallFailed: (error, call) => {
+						if (isBackendCallError(error)) record(recordFromError(error, call));
+					},
 					onProgress: sendChunk && ((event) => sendChunk('item', itemIndex, progressLine(event))),
 					onAnswerChunk: sendChunk && ((text) => sendChunk('item', itemIndex, text)),
 				});

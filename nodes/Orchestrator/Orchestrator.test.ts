@@ -2,12 +2,16 @@ import { join } from 'node:path';
 
 import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
+import { processMetrics, RedisMetricsStore } from '../../lib/metrics';
+import { closeSharedRedis, createRedisClient } from '../../lib/redis';
 import { closeAllGateways } from '../../lib/registry';
 import { readWorkflow, runWorkflow, type StreamedChunk } from '../../test/harness/run-workflow';
+import { startTestRedis, type TestRedis } from '../../test/helpers/redis-server';
 import { startSimulator, type Simulator } from '../../test/simulator';
 
 const examples = join(__dirname, '..', '..', 'examples');
 let sim: Simulator;
+let redis: TestRedis;
 
 const credentials = () => ({ ollamaClusterApi: { backends: { backend: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: 4 }] } } });
 const example = (name: string) => readWorkflow(join(examples, `${name}.json`));
@@ -29,6 +33,7 @@ const chatBodies = () => sim.stats.lastRequests.filter((r) => r.path === '/api/c
 
 beforeAll(async () => {
 	sim = await startSimulator({ parallel: 4, timeScale: 0 });
+	redis = await startTestRedis();
 });
 afterEach(async () => {
 	await closeAllGateways();
@@ -36,7 +41,11 @@ afterEach(async () => {
 	sim.setFaults({ firstTokenDelayMs: 0 });
 	sim.resetStats();
 });
-afterAll(async () => sim.close());
+afterAll(async () => {
+	await closeSharedRedis();
+	await sim.close();
+	await redis.stop();
+});
 
 describe('Orchestrator node (in-process n8n WorkflowExecute)', () => {
 	it('runs the research team webhook example under the supervisor, streaming progress then the answer', async () => {
@@ -152,6 +161,34 @@ describe('Orchestrator node (in-process n8n WorkflowExecute)', () => {
 		expect(b.output).toBe(a.output);
 		expect(b.totals.cacheHits).toBe(4);
 		expect(a.totals.cacheHits).toBe(0);
+	});
+
+	it('every model call of a run (lead and members) counts in the process metrics and, with the Redis credential, in the cluster-wide metrics', async () => {
+		sim.addScript({ match: /^JUDGE THE DEBATE/, reply: 'THE VERDICT' });
+		processMetrics().reset();
+		const workflow = withParameters(example('orchestrator-debate'), 'Debate', { options: { debateRounds: 1 } });
+		const node = workflow.nodes.find((n) => n.name === 'Debate')!;
+		node.credentials = { ...node.credentials, agentTeamRedisApi: { id: 'redis1', name: 'Agent Team Redis API' } };
+		// One member on a model the backend does not have: its failed call counts as an error.
+		(node.parameters.members as any).member[2].model = 'missing-model:1b';
+		const redisCredential = { host: redis.config.host, port: redis.config.port, keyPrefix: `orchestrator-metrics-${Date.now()}:` };
+		const result = await runWorkflow(workflow, { credentials: { ...credentials(), agentTeamRedisApi: redisCredential } });
+		expect(result.output('Debate')[0].json).toMatchObject({ status: 'partial', totals: { leadCalls: 1 } });
+
+		// 2 members answered, 1 failed (404), the judge answered: 4 calls, 1 error.
+		const local = processMetrics().snapshot();
+		expect(local.byBackend.sim).toMatchObject({ calls: 4, errors: 1 });
+		expect(local.byModel['llama3.1:8b']).toMatchObject({ calls: 1, errors: 0 });
+		expect(local.byModel['missing-model:1b']).toMatchObject({ calls: 1, errors: 1 });
+		const reader = createRedisClient(redisCredential);
+		try {
+			await new Promise((resolve) => setTimeout(resolve, 50)); // metrics are written without blocking the item
+			const shared = await new RedisMetricsStore(reader).snapshot();
+			expect(shared.byBackend.sim).toMatchObject({ calls: 4, errors: 1 });
+			expect(shared.byModel['llama3.2:3b']).toMatchObject({ calls: 2, errors: 0 });
+		} finally {
+			await reader.quit();
+		}
 	});
 
 	it('fails with an error naming the item and the field for a team without members, or continues on fail', async () => {

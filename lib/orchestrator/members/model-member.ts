@@ -41,7 +41,15 @@ export function createModelMember(config: ModelMemberConfig, deps: { gateway: Ga
 					maxToolIterations: 5,
 					cache: config.cache,
 				},
-				{ gateway: deps.gateway, calibrator: deps.calibrator, tools: config.tools, signal, repeatGuard: run && { seen: run.toolCalls } },
+				{
+					gateway: deps.gateway,
+					calibrator: deps.calibrator,
+					tools: config.tools,
+					signal,
+					repeatGuard: run && { seen: run.toolCalls },
+					onCall: run?.onCall,
+					onCallFailed: run?.onCallFailed,
+				},
 			);
 			const toolRepeats = result.trace.filter((t) => t.repeatOf !== undefined).length;
 			return { output: result.response, ...costOfCalls(result.calls), ...(toolRepeats ? { toolRepeats } : {}) };
