@@ -24,7 +24,11 @@ export interface CallRecord {
 	estimatedPromptTokens?: number;
 	retries: number;
 	cacheHit: boolean;
+	/** Which cache layer answered, on a hit (L1 memory, L2 Redis, semantic, or a single-flight join). */
+	cacheLayer?: CacheLayer;
 }
+
+export type CacheLayer = NonNullable<GatewayChatResult['cacheLayer']>;
 
 export interface CallRecordExtra {
 	estimatedPromptTokens?: number;
@@ -58,6 +62,7 @@ export function recordFromChatResult(result: GatewayChatResult, extra: CallRecor
 		retries: result.retries,
 		cacheHit: result.cacheHit,
 	};
+	if (result.cacheHit && result.cacheLayer) record.cacheLayer = result.cacheLayer;
 	if (extra.estimatedPromptTokens !== undefined) record.estimatedPromptTokens = extra.estimatedPromptTokens;
 	return record;
 }

@@ -23,6 +23,7 @@ describe('RunSummary', () => {
 			calls: 0,
 			errors: 0,
 			cacheHits: 0,
+			cacheHitsByLayer: { l1: 0, l2: 0, semantic: 0, 'single-flight': 0 },
 			promptTokens: 0,
 			completionTokens: 0,
 			totalTokens: 0,
@@ -60,6 +61,13 @@ describe('RunSummary', () => {
 		});
 		expect(result.byBackend).toEqual({ 'gpu-a': { calls: 3, errors: 1 }, 'gpu-b': { calls: 2, errors: 1 } });
 		expect(result.byModel).toEqual({ 'llama3.1:8b': { calls: 3, errors: 0 }, 'qwen2.5:7b': { calls: 2, errors: 2 } });
+	});
+
+	it('counts cache hits per layer: L1, L2, semantic and single-flight joins', () => {
+		const summary = new RunSummary();
+		for (const cacheLayer of ['l1', 'l1', 'l2', 'semantic', 'single-flight'] as const) summary.add(record({ cacheHit: true, cacheLayer }));
+		summary.add(record());
+		expect(summary.summary()).toMatchObject({ calls: 6, cacheHits: 5, cacheHitsByLayer: { l1: 2, l2: 1, semantic: 1, 'single-flight': 1 } });
 	});
 
 	it('returns a copy: changing a summary does not change the next one', () => {

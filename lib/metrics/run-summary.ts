@@ -1,4 +1,4 @@
-import type { CallRecord } from './call-record';
+import type { CacheLayer, CallRecord } from './call-record';
 import { latencyPercentiles, type LatencyPercentiles } from './percentile';
 
 export interface CallCounts {
@@ -10,6 +10,8 @@ export interface RunSummaryData {
 	calls: number;
 	errors: number;
 	cacheHits: number;
+	/** The cache hits by the layer that answered (single-flight: joined an identical call in flight). */
+	cacheHitsByLayer: Record<CacheLayer, number>;
 	promptTokens: number;
 	completionTokens: number;
 	totalTokens: number;
@@ -24,6 +26,7 @@ export class RunSummary {
 	private calls = 0;
 	private errors = 0;
 	private cacheHits = 0;
+	private readonly cacheHitsByLayer: Record<CacheLayer, number> = { l1: 0, l2: 0, semantic: 0, 'single-flight': 0 };
 	private promptTokens = 0;
 	private completionTokens = 0;
 	// A run is bounded by its input items, so keeping every latency is fine here.
@@ -35,6 +38,7 @@ export class RunSummary {
 		this.calls++;
 		if (!record.ok) this.errors++;
 		if (record.cacheHit) this.cacheHits++;
+		if (record.cacheHit && record.cacheLayer && record.cacheLayer in this.cacheHitsByLayer) this.cacheHitsByLayer[record.cacheLayer]++;
 		this.promptTokens += record.promptTokens;
 		this.completionTokens += record.completionTokens;
 		this.latencies.push(record.latencyMs);
@@ -47,6 +51,7 @@ export class RunSummary {
 			calls: this.calls,
 			errors: this.errors,
 			cacheHits: this.cacheHits,
+			cacheHitsByLayer: { ...this.cacheHitsByLayer },
 			promptTokens: this.promptTokens,
 			completionTokens: this.completionTokens,
 			totalTokens: this.promptTokens + this.completionTokens,

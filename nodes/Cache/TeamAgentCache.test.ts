@@ -43,6 +43,16 @@ describe('Team Agent: Cache option', () => {
 		expect(chats()).toBe(2);
 	}, 90_000); // the first call of a run loads the simulator's tokenizer
 
+	it('reports cache hits per layer in the run summary', async () => {
+		await run(example({ namespace: 'wf-summary' }), ['How do I reset my password?']);
+		const result = await runWorkflow(example({ namespace: 'wf-summary', threshold: 0.75 }, { summaryItem: true }), {
+			credentials: credentials(),
+			input: ['How do I reset my password?', 'How can I change my password?', 'What is the capital of France?'].map((prompt) => ({ prompt })),
+		});
+		const [summary] = result.run.data.resultData.runData['Team Agent'].at(-1)!.data!.main[1]!;
+		expect((summary.json as IDataObject).runSummary).toMatchObject({ cacheHits: 2, cacheHitsByLayer: { l1: 1, l2: 0, semantic: 1, 'single-flight': 0 } });
+	}, 90_000);
+
 	it('is off by default, for a non-deterministic call, and for an item that skips it', async () => {
 		await run(example({ mode: 'off' }), ['q']);
 		expect((await run(example({ mode: 'off' }), ['q']))[0].cacheHit).toBe(false);
