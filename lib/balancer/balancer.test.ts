@@ -175,6 +175,11 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		// 5 waiting: they are done in 62.5 + 125 ms, before the slow one would finish this call
 		waiting = 5;
 		expect(r.tryAcquire(call())).toBeUndefined();
+		// the same for the slow one's look-ahead place (300 ms plus a quarter of a call there)
+		waiting = 40;
+		for (let i = 0; i < 3; i++) expect(r.tryAcquire(call())?.backend.name).toBe('slow');
+		waiting = 10;
+		expect(r.tryAcquire(call())).toBeUndefined();
 		// a faster backend that stopped answering (no reply for 1 s) no longer holds calls back
 		t.advance(1001);
 		expect(r.tryAcquire(call())?.backend.name).toBe('slow');

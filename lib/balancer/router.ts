@@ -198,7 +198,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	 * calls back.
 	 */
 	const fasterFinishes = (best: Candidate, model: string, pool: BackendState[], t: number): boolean => {
-		if (!o.holdForFaster || !options.waiting || best.affinity > 0 || best.placement !== 0) return false;
+		if (!o.holdForFaster || !options.waiting || best.affinity > 0 || (best.placement !== 0 && best.placement !== 2)) return false;
 		const mine = completionMs(best);
 		if (!(mine > 0)) return false;
 		let rate = 0;
