@@ -4,18 +4,23 @@ import { RequestAbortedError } from '../ollama/errors';
 export interface BatcherOptions {
 	/** Longest the first member of a batch waits for company (ms). Default 5. */
 	maxDelayMs?: number;
-	/** Flush at once when this many members are waiting. Default 32. */
+	/** Flush at once when this many members (or texts, see `sizeOf`) are waiting. Default 32. */
 	targetSize?: number;
-	/** A batch never has more members than this. Default 256. */
+	/** A batch never holds more members (or texts, see `sizeOf`) than this. Default 256. */
 	limit?: number;
 }
 
-export interface DynamicBatcherOptions extends BatcherOptions {
+export interface DynamicBatcherOptions<I = unknown> extends BatcherOptions {
 	/**
 	 * When a whole batch fails with an error for which this returns true (one member's input may
 	 * be to blame, e.g. HTTP 400), each member is run again alone, so it gets its own verdict.
 	 */
 	isolate?: (error: unknown) => boolean;
+	/**
+	 * How much one input counts against `targetSize` and `limit` (default 1: members are counted).
+	 * The embed coalescer counts texts, so a call with many texts cannot push a batch past the limit.
+	 */
+	sizeOf?: (input: I) => number;
 }
 
 /** Which batch a member rode in. */
@@ -38,6 +43,7 @@ export type RunBatch<I, O> = (inputs: I[], batch: BatchInfo, signal: AbortSignal
 
 interface Member<I, O> {
 	input: I;
+	size: number;
 	addedAt: number;
 	signal?: AbortSignal;
 	settled: boolean;
@@ -56,8 +62,8 @@ export const resolveBatcherOptions = (options: BatcherOptions = {}): Required<Ba
 };
 
 /**
- * Collects single inputs into batches: a batch leaves when `targetSize` members wait, or when
- * its first member has waited `maxDelayMs`, and never holds more than `limit`. Every caller
+ * Collects single inputs into batches: a batch leaves when `targetSize` members (or texts) wait,
+ * or when its first member has waited `maxDelayMs`, and never holds more than `limit`. Every caller
  * gets its own promise, settled with its own value or its own error (the design document's
  * sketch handed every caller the batch's promise). A caller that aborts leaves at once; the
  * batch goes on for the others.
@@ -65,17 +71,21 @@ export const resolveBatcherOptions = (options: BatcherOptions = {}): Required<Ba
 export class DynamicBatcher<I, O> {
 	private readonly options: Required<BatcherOptions>;
 	private readonly isolate?: (error: unknown) => boolean;
+	private readonly sizeOf?: (input: I) => number;
 	private pending: Array<Member<I, O>> = [];
+	/** The waiting members' sizes added up. */
+	private pendingSize = 0;
 	private timer?: NodeJS.Timeout;
 	private nextId = 1;
 	private closed = false;
 
 	constructor(
 		private readonly runBatch: RunBatch<I, O>,
-		options: DynamicBatcherOptions = {},
+		options: DynamicBatcherOptions<I> = {},
 	) {
 		this.options = resolveBatcherOptions(options);
 		this.isolate = options.isolate;
+		this.sizeOf = options.sizeOf;
 	}
 
 	/** Members waiting for their batch to leave. */
@@ -87,18 +97,23 @@ export class DynamicBatcher<I, O> {
 		return new Promise((resolve, reject) => {
 			if (this.closed) return reject(new Error('The batcher is closed'));
 			if (signal?.aborted) return reject(new RequestAbortedError('batcher'));
-			const member: Member<I, O> = { input, addedAt: performance.now(), signal, settled: false, resolve, reject };
+			const size = Math.max(1, this.sizeOf?.(input) ?? 1);
+			const member: Member<I, O> = { input, size, addedAt: performance.now(), signal, settled: false, resolve, reject };
 			if (signal) {
 				member.onAbort = () => {
 					const i = this.pending.indexOf(member);
-					if (i >= 0) this.pending.splice(i, 1);
+					if (i >= 0) {
+						this.pending.splice(i, 1);
+						this.pendingSize -= member.size;
+					}
 					if (this.pending.length === 0) this.clearTimer();
 					this.settle(member, () => reject(new RequestAbortedError('batcher')));
 				};
 				signal.addEventListener('abort', member.onAbort, { once: true });
 			}
 			this.pending.push(member);
-			if (this.pending.length >= this.options.targetSize) this.flush();
+			this.pendingSize += size;
+			if (this.pendingSize >= this.options.targetSize) this.flush();
 			else if (!this.timer) {
 				this.timer = setTimeout(() => {
 					this.timer = undefined;
@@ -108,10 +123,16 @@ export class DynamicBatcher<I, O> {
 		});
 	}
 
-	/** Sends what is waiting now (in batches of at most `limit`). */
+	/** Sends what is waiting now, in batches whose sizes add up to at most `limit` (a bigger single member goes alone). */
 	flush(): void {
 		this.clearTimer();
-		while (this.pending.length > 0) void this.run(this.pending.splice(0, this.options.limit));
+		while (this.pending.length > 0) {
+			let count = 0;
+			let size = 0;
+			while (count < this.pending.length && (count === 0 || size + this.pending[count].size <= this.options.limit)) size += this.pending[count++].size;
+			this.pendingSize -= size;
+			void this.run(this.pending.splice(0, count));
+		}
 	}
 
 	/** Flushes what waits; later `add`s are refused. */

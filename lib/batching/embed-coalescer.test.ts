@@ -34,7 +34,7 @@ describe('embedding coalescing (gateway batching stage)', () => {
 		const expected = (await plain.embed({ model: MODEL, input: distinct })).embeddings;
 		sim.resetStats();
 		// as from 40 executions that share the process-wide gateway of one credential
-		const results = await Promise.all(inputs.map((input) => getGateway(config({ maxDelayMs: 20, targetSize: 64 })).embed({ model: MODEL, input })));
+		const results = await Promise.all(inputs.map((input) => getGateway(config({ maxDelayMs: 20, targetSize: 128 })).embed({ model: MODEL, input })));
 		expect(sim.stats.requestsByEndpoint['/api/embed']).toBe(1);
 		const sent = (sim.stats.lastRequests.at(-1)!.body as { input: string[] }).input;
 		expect(sent).toEqual(distinct);
@@ -44,6 +44,18 @@ describe('embedding coalescing (gateway batching stage)', () => {
 		});
 		// the batch's prompt tokens shared by text
 		expect(results.reduce((n, r) => n + r.promptEvalCount, 0)).toBeGreaterThan(0);
+	});
+
+	it('never sends more texts in one backend call than the batch limit, however the texts are spread over calls', async () => {
+		const gateway = getGateway(config({ maxDelayMs: 20, targetSize: 4, limit: 4 }));
+		// Three calls of three texts each arrive together: 9 texts, limit 4 texts per backend call.
+		const inputs = [0, 1, 2].map((c) => [0, 1, 2].map((t) => `limit text ${c}-${t}`));
+		const results = await Promise.all(inputs.map((input) => gateway.embed({ model: MODEL, input })));
+		const sent = sim.stats.lastRequests.filter((r) => r.path === '/api/embed').map((r) => (r.body as { input: string[] }).input.length);
+		expect(sent.length).toBeGreaterThan(1);
+		expect(Math.max(...sent)).toBeLessThanOrEqual(4);
+		expect(sent.reduce((a, b) => a + b, 0)).toBe(9);
+		results.forEach((r) => expect(r.embeddings).toHaveLength(3));
 	});
 
 	it('keeps a caller\'s array input in order, beside single-text callers', async () => {

@@ -71,7 +71,7 @@ export function createEmbedCoalescerStage(options: BatcherOptions = {}): EmbedCo
 	const batcherFor = (key: string) => {
 		let batcher = batchers.get(key);
 		if (!batcher) {
-			batcher = new DynamicBatcher((members, _info, signal) => runBatch(members, signal), { ...resolved, isolate: isInputError });
+			batcher = new DynamicBatcher((members, _info, signal) => runBatch(members, signal), { ...resolved, isolate: isInputError, sizeOf: (m: Member) => m.texts.length });
 			batchers.set(key, batcher);
 		}
 		return batcher;

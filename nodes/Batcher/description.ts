@@ -29,7 +29,7 @@ const batchingOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 32,
-		description: 'A batch leaves at once when this many items wait',
+		description: 'A batch leaves at once when this many items (for Embed: texts) wait',
 	},
 	{
 		displayName: 'Batch Size Limit',
@@ -37,7 +37,7 @@ const batchingOptions: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 256,
-		description: 'A batch never holds more items than this',
+		description: 'A batch never holds more items (for Embed: texts) than this; a bigger item goes alone',
 	},
 	{
 		displayName: 'Priority',

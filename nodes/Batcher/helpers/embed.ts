@@ -40,7 +40,7 @@ export async function embedItems(ctx: IExecuteFunctions, gateway: Gateway): Prom
 			const embeddings = result.embeddings.slice(at, (at += texts.length));
 			return { ok: true, value: { embeddings, result } };
 		});
-	}, { ...settings.batcher, isolate: isInputError });
+	}, { ...settings.batcher, isolate: isInputError, sizeOf: (texts) => texts.length }); // the knobs count texts: an item may hold many
 
 	return await runItemsConcurrently(ctx, async (itemIndex, signal): Promise<IDataObject> => {
 		const { texts, single } = textsOf(ctx, itemIndex);
