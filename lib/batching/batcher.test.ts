@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+
 import { RequestAbortedError } from '../ollama/errors';
 import { DynamicBatcher, type MemberOutcome } from '.';
 
@@ -105,5 +107,20 @@ describe('DynamicBatcher', () => {
 		c2.abort();
 		await expect(p2).rejects.toBeInstanceOf(RequestAbortedError);
 		expect(signals[0].aborted).toBe(true);
+	});
+});
+
+describe('one abort signal shared by many callers', () => {
+	it('gathers no listener per caller on the signal (Node warned past 10: MaxListenersExceededWarning), and still cancels every one of them', async () => {
+		const controller = new AbortController();
+		const { batcher } = doubler({ targetSize: 50, maxDelayMs: 20 });
+		const done = await Promise.all(Array.from({ length: 40 }, (_, n) => batcher.add(n, controller.signal)));
+		expect(done).toHaveLength(40);
+		expect(getEventListeners(controller.signal, 'abort').length).toBe(0);
+		const pending = Array.from({ length: 40 }, (_, n) => batcher.add(n, controller.signal).catch((e: unknown) => e));
+		expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+		controller.abort();
+		const errors = await Promise.all(pending);
+		expect(errors.every((e) => e instanceof RequestAbortedError)).toBe(true);
 	});
 });

@@ -1,3 +1,4 @@
+import { onAbort } from '../ollama/abort';
 import { RequestAbortedError } from '../ollama/errors';
 
 /** The design document's three knobs. */
@@ -47,7 +48,8 @@ interface Member<I, O> {
 	addedAt: number;
 	signal?: AbortSignal;
 	settled: boolean;
-	onAbort?: () => void;
+	/** Removes the member's abort listener. */
+	unlisten?: () => void;
 	resolve(result: { value: O; batch: BatchInfo }): void;
 	reject(error: unknown): void;
 }
@@ -100,7 +102,7 @@ export class DynamicBatcher<I, O> {
 			const size = Math.max(1, this.sizeOf?.(input) ?? 1);
 			const member: Member<I, O> = { input, size, addedAt: performance.now(), signal, settled: false, resolve, reject };
 			if (signal) {
-				member.onAbort = () => {
+				member.unlisten = onAbort(signal, () => {
 					const i = this.pending.indexOf(member);
 					if (i >= 0) {
 						this.pending.splice(i, 1);
@@ -108,8 +110,7 @@ export class DynamicBatcher<I, O> {
 					}
 					if (this.pending.length === 0) this.clearTimer();
 					this.settle(member, () => reject(new RequestAbortedError('batcher')));
-				};
-				signal.addEventListener('abort', member.onAbort, { once: true });
+				});
 			}
 			this.pending.push(member);
 			this.pendingSize += size;
@@ -149,7 +150,7 @@ export class DynamicBatcher<I, O> {
 	private settle(member: Member<I, O>, how: () => void): void {
 		if (member.settled) return;
 		member.settled = true;
-		if (member.onAbort) member.signal?.removeEventListener('abort', member.onAbort);
+		member.unlisten?.();
 		how();
 	}
 
@@ -157,15 +158,14 @@ export class DynamicBatcher<I, O> {
 	private async runAlone(member: Member<I, O>, batch: BatchInfo, batchError: unknown): Promise<MemberOutcome<O>> {
 		if (member.settled) return { ok: false, error: batchError };
 		const controller = new AbortController();
-		const onAbort = () => controller.abort();
-		member.signal?.addEventListener('abort', onAbort, { once: true });
+		const unlisten = member.signal ? onAbort(member.signal, () => controller.abort()) : undefined;
 		try {
 			const [outcome] = await this.runBatch([member.input], batch, controller.signal);
 			return outcome ?? { ok: false, error: batchError };
 		} catch (error) {
 			return { ok: false, error };
 		} finally {
-			member.signal?.removeEventListener('abort', onAbort);
+			unlisten?.();
 		}
 	}
 
@@ -179,7 +179,7 @@ export class DynamicBatcher<I, O> {
 		const onMemberAbort = () => {
 			if (!stillWanted()) controller.abort();
 		};
-		for (const m of members) m.signal?.addEventListener('abort', onMemberAbort, { once: true });
+		const unlisten = members.map((m) => (m.signal ? onAbort(m.signal, onMemberAbort) : undefined));
 		const batch = { id, size: members.length, waitMs: now - members[0].addedAt };
 		try {
 			const outcomes = await this.runBatch(
@@ -197,7 +197,7 @@ export class DynamicBatcher<I, O> {
 		} catch (error) {
 			for (const m of members) this.settle(m, () => m.reject(error));
 		} finally {
-			for (const m of members) m.signal?.removeEventListener('abort', onMemberAbort);
+			for (const remove of unlisten) remove?.();
 		}
 	}
 }

@@ -2,3 +2,4 @@ export { OllamaTransport, type TransportOptions } from './transport';
 export { DEFAULT_TIMEOUTS, resolveTimeouts, type Timeouts } from './timeouts';
 export * from './errors';
 export type * from './types';
+export { onAbort } from './abort';

@@ -1,3 +1,4 @@
+import { onAbort } from './abort';
 import type { TimeoutKind } from './errors';
 import type { Timeouts } from './timeouts';
 
@@ -46,7 +47,7 @@ export class Watchdog {
 	private lastChunkAt = 0;
 	private stopped = false;
 	private controller?: AbortController;
-	private readonly external?: AbortSignal;
+	private unlisten?: () => void;
 	/** Set once the call is aborted, by a timeout or by the caller's signal. */
 	aborted = false;
 	reason?: unknown;
@@ -59,12 +60,11 @@ export class Watchdog {
 		external?: AbortSignal,
 	) {
 		if (external) {
-			this.external = external;
 			if (external.aborted) {
 				this.abort(external.reason);
 				return;
 			}
-			external.addEventListener('abort', this.onExternalAbort, { once: true });
+			this.unlisten = onAbort(external, () => this.abort(external.reason));
 		}
 		const due = this.nextDeadline();
 		if (due < Infinity) {
@@ -72,8 +72,6 @@ export class Watchdog {
 			armAt(due);
 		}
 	}
-
-	private readonly onExternalAbort = () => this.abort(this.external?.reason);
 
 	/** Whether a chunk has arrived (the first token). */
 	get started(): boolean {
@@ -128,7 +126,7 @@ export class Watchdog {
 		if (this.stopped) return;
 		this.stopped = true;
 		live.delete(this);
-		this.external?.removeEventListener('abort', this.onExternalAbort);
+		this.unlisten?.();
 	}
 
 	private abort(reason: unknown): void {

@@ -1,5 +1,6 @@
 import { latencyPercentiles, type LatencyPercentiles } from '../metrics/percentile';
 import { LatencyWindow } from '../metrics/latency-window';
+import { onAbort as onAbortOf } from '../ollama/abort';
 import { RequestAbortedError } from '../ollama/errors';
 import type { Call, Lease, Router, Stage } from '../pipeline';
 import { QueueFullError, QueueTimeoutError } from './errors';
@@ -207,8 +208,9 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 			const name = classOf(call);
 			const cls = classFor(name);
 			let timer: NodeJS.Timeout | undefined;
+			let unlisten: (() => void) | undefined;
 			const settle = () => {
-				signal?.removeEventListener('abort', onAbort);
+				unlisten?.();
 				clearTimeout(timer);
 			};
 			const giveUp = (error: unknown) => {
@@ -238,7 +240,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 					reject(error);
 				},
 			};
-			signal?.addEventListener('abort', onAbort, { once: true });
+			if (signal) unlisten = onAbortOf(signal, onAbort);
 			if (deadline !== Infinity) {
 				timer = setTimeout(() => {
 					counts.timedOut++;
@@ -268,12 +270,13 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 				clearTimeout(timer);
 				reject(new RequestAbortedError(backend ?? 'gateway queue'));
 			};
+			let unlisten: (() => void) | undefined;
 			const timer = setTimeout(() => {
-				signal?.removeEventListener('abort', onAbort);
+				unlisten?.();
 				resolve();
 			}, ms);
 			if (signal?.aborted) return onAbort();
-			signal?.addEventListener('abort', onAbort, { once: true });
+			if (signal) unlisten = onAbortOf(signal, onAbort);
 		});
 
 	return {

@@ -1,4 +1,4 @@
-import { RequestAbortedError } from '../ollama';
+import { onAbort, RequestAbortedError } from '../ollama';
 
 /**
  * One request in flight that several callers wait for. The work runs with its own abort signal,
@@ -32,17 +32,16 @@ export class Flight<T> {
 			for (const text of this.chunks) onChunk(text);
 			this.listeners.add(onChunk);
 		}
-		let onAbort: (() => void) | undefined;
+		let unlisten: (() => void) | undefined;
 		try {
 			return await new Promise<T>((resolve, reject) => {
 				this.promise.then(resolve, reject);
 				if (signal) {
-					onAbort = () => reject(new RequestAbortedError(backend));
-					signal.addEventListener('abort', onAbort, { once: true });
+					unlisten = onAbort(signal, () => reject(new RequestAbortedError(backend)));
 				}
 			});
 		} finally {
-			if (onAbort) signal!.removeEventListener('abort', onAbort);
+			unlisten?.();
 			if (onChunk) this.listeners.delete(onChunk);
 			this.participants--;
 			// everyone left before the answer came: stop the work
