@@ -7,6 +7,12 @@
 //     step "ok" with a non-empty output, tokens > 0 and backend BACKEND; with MEMBERS, the steps ran
 //     on exactly those members (order-insensitive set).
 //
+//   node assert-orchestrator.js subworkflow FILE NODE MEMBER PREFIX BACKEND
+//     FILE: as for execute, for a sequential team whose last member MEMBER is a Call Workflow tool
+//     (a whole sub-workflow). Status "completed"; the model member before it ran on BACKEND; MEMBER's
+//     step is "ok" and its output is the sub-workflow's last node: PREFIX, then the prompt it was
+//     given, which holds the previous member's output; that output is the final answer.
+//
 //   node assert-orchestrator.js stream FILE NODE MIN_STEPS
 //     FILE: the output of stream-client.js for a streaming webhook. HTTP 200; NODE sent `begin`, then
 //     item chunks with a start and an end line for at least MIN_STEPS steps, then the answer, then
@@ -63,6 +69,30 @@ if (mode === 'execute') {
 	if (!problems.length) {
 		process.stdout.write(`${JSON.stringify({ node: nodeName, status: json.status, strategy: json.strategy, steps: steps.length, members: [...new Set(steps.map((s) => s.member))], tokens: json.totals.tokens.totalTokens, backendCalls: json.totals.backendCalls, attempts: json.attempts })}\n`);
 	}
+} else if (mode === 'subworkflow') {
+	const [member, prefix, backend] = rest;
+	const resultData = doc && doc.data && doc.data.resultData;
+	if (!resultData || !resultData.runData) fail(`${file} holds no data.resultData.runData`);
+	if (resultData.error) fail(`the execution failed: ${JSON.stringify(resultData.error).slice(0, 2000)}`);
+	const runs = resultData.runData[nodeName];
+	if (!Array.isArray(runs) || runs.length === 0) fail(`node "${nodeName}" did not run (ran: ${Object.keys(resultData.runData).join(', ')})`);
+	const task = runs[runs.length - 1];
+	if (task.error) fail(`node "${nodeName}" failed: ${task.error.message}`);
+	const json = task.data.main[0][0].json;
+	if (json.status !== 'completed') problems.push(`status is ${JSON.stringify(json.status)} (reason: ${json.reason})`);
+	const steps = Array.isArray(json.steps) ? json.steps : [];
+	const sub = steps.find((s) => s.member === member);
+	const before = steps[steps.indexOf(sub) - 1];
+	if (!sub) problems.push(`no step ran on ${member} (members: ${steps.map((s) => s.member).join(', ')})`);
+	else if (!before) problems.push(`${member} ran first: no member output fed it`);
+	else {
+		if (sub.status !== 'ok') problems.push(`the ${member} step is ${sub.status}: ${sub.error}`);
+		if (!String(sub.output).startsWith(prefix)) problems.push(`the ${member} step's output does not start with ${JSON.stringify(prefix)}: ${JSON.stringify(String(sub.output).slice(0, 300))}`);
+		if (!before.output || !String(sub.output).includes(before.output)) problems.push(`the ${member} step's output does not hold the output of ${before.member}`);
+		if (before.status !== 'ok' || before.backend !== backend || !(before.tokens && before.tokens.totalTokens > 0)) problems.push(`the ${before.member} step: ${before.status} on ${before.backend}, ${JSON.stringify(before.tokens)}`);
+		if (json.output !== sub.output) problems.push(`the final answer is not the ${member} step's output`);
+	}
+	if (!problems.length) process.stdout.write(`${JSON.stringify({ node: nodeName, status: json.status, strategy: json.strategy, members: steps.map((s) => s.member), subWorkflowOutputChars: sub.output.length })}\n`);
 } else if (mode === 'stream') {
 	const [minStepsArg] = rest;
 	if (doc.status !== 200) fail(`HTTP ${doc.status}`);

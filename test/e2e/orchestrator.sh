@@ -14,8 +14,8 @@ orch_script() {
 }
 
 # orchestrator_execute_examples: n8n execute the daily report (from its Run Now trigger: n8n execute
-# cannot start at a Schedule Trigger), the team drawn
-# from Team Agent tools and the debate, asserting each Orchestrator's output.
+# cannot start at a Schedule Trigger), the team drawn from Team Agent tools, the debate and the team
+# with a Call Workflow tool (a sub-workflow) as a member, asserting each Orchestrator's output.
 orchestrator_execute_examples() {
 	local key node strategy steps members summary
 	for spec in 'orchestrator-daily-report|Daily Report Team|supervisor|4|researcher,analyst,writer,reviewer' \
@@ -33,6 +33,12 @@ orchestrator_execute_examples() {
 		RESULTS+=("n8n execute examples/$key.json: $summary")
 	done
 	sim_post /_sim/scripts '' DELETE >/dev/null
+	# A whole sub-workflow as a member: n8n's Call Workflow tool on the Team input, after a model member.
+	key=orchestrator-sub-workflow-member
+	n8n_cmd "execute-$key" execute --id="$(wf "$key" w.id)" --rawOutput
+	summary=$(node "$E2E_DIR/assert-orchestrator.js" subworkflow "$WORK/execute-$key.out" Orchestrator Fact_Sheet 'FACT SHEET' "$BACKEND_NAME") ||
+		die "the Orchestrator output of examples/$key.json is wrong" "$WORK/execute-$key.out" "$WORK/execute-$key.err" "$WORK/sim.log"
+	RESULTS+=("n8n execute examples/$key.json: $summary")
 }
 
 # orchestrator_publish_webhook: publish the research team's streaming webhook (before n8n start).

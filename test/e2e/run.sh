@@ -16,7 +16,8 @@
 #      POST to both: the lastNode answer; the streamed NDJSON chunks and when they arrived
 #      (stream-client.js, assert-stream.js; the simulator decodes slowly for that call)
 #   6b/7. the Orchestrator examples (test/e2e/orchestrator.sh): n8n execute the daily report, the team
-#      of Team Agent tools and the debate; POST the research team's streaming webhook
+#      of Team Agent tools, the debate and a sub-workflow member (Call Workflow tool); POST the
+#      research team's streaming webhook
 #   7. the Cache example (test/e2e/cache.sh): Webhook → Cache Lookup → miss → Team Agent → Store,
 #      POSTed twice; the second answer comes from the cache with no /api/chat at the simulator
 #   8. stop everything (always, from the EXIT trap), print the phase timings
@@ -137,7 +138,7 @@ log "simulator at $SIM_URL (pid $SIM_PID)"
 phase "5. import credentials + the example workflows, n8n execute examples/agent-basic.json"
 EXAMPLES=(agent-basic agent-tools agent-webhook agent-webhook-streaming
 	orchestrator-research-webhook orchestrator-daily-report orchestrator-canvas-team orchestrator-debate
-	cache-agent-webhook)
+	orchestrator-sub-workflow-member cache-agent-webhook)
 EXAMPLE_FILES=()
 for f in "${EXAMPLES[@]}"; do
 	[[ -f $REPO/examples/$f.json ]] || die "examples/$f.json does not exist"
@@ -195,7 +196,7 @@ tools_check+="), fed the result back (2 chat calls), memory \"demo-session\", ru
 RESULTS+=("$tools_check")
 
 # ---------------------------------------------------------------------------------------------
-phase "6b. Orchestrator: n8n execute the daily report (its Run Now trigger), the canvas team (Team Agent tools), the debate"
+phase "6b. Orchestrator: n8n execute the daily report (its Run Now trigger), the canvas team (Team Agent tools), the debate, the sub-workflow member (Call Workflow tool)"
 orchestrator_execute_examples
 
 # ---------------------------------------------------------------------------------------------
