@@ -165,7 +165,7 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		const r = router([a, b, slow], { now: t.now, lookAhead: 1, waiting: () => waiting });
 		for (const [target, ms] of [[a, 100], [b, 100], [slow, 300]] as const) {
 			ok(r.tryAcquire(call('m', 'load', { target }))!); // a cold load says nothing about durations
-			ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms });
+			ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms, result: { evalCount: 10, evalMs: ms - 20 } });
 		}
 		// the fast ones take slots and look-ahead first (100 ms, or 125 behind a look-ahead, beats 300)
 		const held = Array.from({ length: 10 }, () => r.tryAcquire(call())!);
@@ -183,6 +183,18 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		// a faster backend that stopped answering (no reply for 1 s) no longer holds calls back
 		t.advance(1001);
 		expect(r.tryAcquire(call())?.backend.name).toBe('slow');
+	});
+
+	it('does not hold calls back for a backend whose calls were only shorter, not decoded faster', () => {
+		const [a, b, c] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4), fakeBackend('c', 1, 4)];
+		const r = router([a, b, c], { lookAhead: 1, waiting: () => 1 });
+		// the same server speed; c happened to serve long prompts and replies
+		for (const [target, ms, tokens] of [[a, 100, 10], [b, 100, 10], [c, 300, 30]] as const) {
+			ok(r.tryAcquire(call('m', 'load', { target }))!);
+			ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms, result: { evalCount: tokens, evalMs: ms - 20 } });
+		}
+		Array.from({ length: 10 }, () => r.tryAcquire(call())!);
+		expect(r.tryAcquire(call())?.backend.name).toBe('c');
 	});
 
 	it('remembers only as many prompts per backend as it has slots (Ollama keeps one cache per slot)', () => {

@@ -16,6 +16,8 @@ import { SharedState, type LocalView, type RemoteView } from './shared-state';
 /** How long a 404 keeps a backend out of a model's rotation before it is tried again. */
 const MISSING_MS = 60_000;
 const PULL_TIMEOUT_MS = 30 * 60_000;
+/** End of a burst: how much faster (decode rate) a backend must be for a call to wait for it. */
+const FASTER = 1.5;
 
 /** What the balancer remembers about one call across its attempts. */
 interface CallState {
@@ -193,14 +195,15 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	 * End of a burst (default strategy): whether the faster backends, full now, would finish every
 	 * call still waiting before `best` (a slower backend with room) finishes this one. Then starting
 	 * it there only lengthens the run (the classic slow-server threshold): the call waits and takes
-	 * the next faster slot. Needs the queue length (`waiting`) and durations measured on this
-	 * traffic; a faster backend counts only while it keeps answering, so a stalled one cannot hold
-	 * calls back.
+	 * the next faster slot. Needs the queue length (`waiting`) and durations and decode rates
+	 * measured on this traffic; a faster backend counts only while it keeps answering, so a stalled
+	 * one cannot hold calls back.
 	 */
 	const fasterFinishes = (best: Candidate, model: string, pool: BackendState[], t: number): boolean => {
 		if (!o.holdForFaster || !options.waiting || best.affinity > 0 || (best.placement !== 0 && best.placement !== 2)) return false;
 		const mine = completionMs(best);
-		if (!(mine > 0)) return false;
+		const myRate = best.model.decodeTokensPerSec.value;
+		if (!(mine > 0) || myRate === undefined) return false;
 		let rate = 0;
 		let soonest = Infinity;
 		let stale = Infinity;
@@ -209,7 +212,9 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			const m = s.models.get(model);
 			if (!m?.ready) continue;
 			const d = expectedMs(m);
-			if (!(d > 0)) continue;
+			// only a clearly faster server (decode rate per token, which the prompt and reply lengths
+			// of the calls measured do not sway as they sway durations) is worth waiting for
+			if (!(d > 0) || !((m.decodeTokensPerSec.value ?? 0) >= FASTER * myRate)) continue;
 			const slots = slotsOf(s, m, 'chat');
 			// the next call there goes into the look-ahead place: a share of a call's time later
 			const finish = o.lookAhead > 0 ? d + d / slots : d;
