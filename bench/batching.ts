@@ -106,7 +106,10 @@ async function generation(sim: Simulator, total: number, scheduler?: SchedulerOp
 		const wallMs = performance.now() - t0;
 		const utilisation = stop();
 		const overhead = summarise(outcomes.flatMap((o) => (o.overheadMs === undefined ? [] : [o.overheadMs])));
-		return { outcomes, wallMs, utilisation, overheadP50: overhead.p50, overheadP99: overhead.p99, maxAtOllama: sim.stats.maxActive + sim.stats.maxQueued };
+		// The goal's measure: from a call being able to go (arrived with a slot free, or a slot freed
+		// for it) to its hand-over towards the backend, as the scheduler stamps it; no slot wait, no backend time.
+		const dispatch = gateway.queueStats().dispatchMs;
+		return { outcomes, wallMs, utilisation, overheadP50: overhead.p50, overheadP99: overhead.p99, dispatch, maxAtOllama: sim.stats.maxActive + sim.stats.maxQueued };
 	} finally {
 		await gateway.close();
 	}
@@ -187,8 +190,9 @@ export async function run(args: BenchArgs) {
 			report(`one at a time (${serial} requests)`, oneAtATime.outcomes, oneAtATime.wallMs, { slotUtilisation: oneAtATime.utilisation }),
 			report('gateway scheduler', scheduled.outcomes, scheduled.wallMs, {
 				slotUtilisation: scheduled.utilisation,
-				addedP50Ms: scheduled.overheadP50,
-				addedP99Ms: scheduled.overheadP99,
+				dispatchDelayMs: scheduled.dispatch,
+				endToEndOverheadP50Ms: scheduled.overheadP50,
+				endToEndOverheadP99Ms: scheduled.overheadP99,
 				maxAtOllama: scheduled.maxAtOllama,
 			}),
 		];
@@ -200,7 +204,12 @@ export async function run(args: BenchArgs) {
 				`${g.name.padEnd(34)} ${fmt(g.throughputRps, 1).padStart(7)} ${fmt(g.p50, 1).padStart(8)} ${fmt(g.p99, 1).padStart(8)} ${fmt(100 * (g.slotUtilisation ?? NaN), 1).padStart(8)}% ${String(g.busy503).padStart(5)} ${String(g.failed).padStart(7)}`,
 			);
 		}
-		console.log(`scheduler's own added latency per call (beyond queue wait and the HTTP call): p50 ${fmt(scheduled.overheadP50, 3)} ms, p99 ${fmt(scheduled.overheadP99, 3)} ms; at most ${scheduled.maxAtOllama} calls at Ollama`);
+		console.log(
+			`scheduler's added latency (slot free or call arrived -> dispatched; goal p99 < 1 ms): p50 ${fmt(scheduled.dispatch.p50 ?? NaN, 3)} ms, p99 ${fmt(scheduled.dispatch.p99 ?? NaN, 3)} ms, max ${fmt(scheduled.dispatch.max ?? NaN, 3)} ms; at most ${scheduled.maxAtOllama} calls at Ollama`,
+		);
+		console.log(
+			`  end to end, the whole gateway beyond its queue wait and the HTTP call (includes the in-process simulator's turns on the shared event loop and GC): p50 ${fmt(scheduled.overheadP50, 3)} ms, p99 ${fmt(scheduled.overheadP99, 3)} ms`,
+		);
 
 		// 3. cold burst
 		// A load long enough (1 s after scaling) for the burst to pile up behind it, as a real cold load does.

@@ -54,6 +54,21 @@ describe('gateway queue in the process metrics', () => {
 	});
 });
 
+describe('gateway queue: dispatch latency', () => {
+	it('a call that finds a free slot is dispatched in the same turn, and the dispatch delay is measured', async () => {
+		const s = await sim({ parallel: 2, timeScale: 0, loadMs: 0 });
+		gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: s.url, weight: 1, parallel: 2 }] });
+		const first = gateway.chat(ask('a'));
+		// No await between the call and the hand-over to the transport: the caller's next work cannot delay it.
+		expect(gateway.queueStats()).toMatchObject({ running: 1, waiting: 0, dispatched: 1 });
+		await first;
+		await Promise.all([1, 2, 3, 4, 5].map((n) => gateway!.chat(ask(`b${n}`))));
+		const { dispatchMs } = gateway.queueStats();
+		expect(dispatchMs.p50).toEqual(expect.any(Number));
+		expect(dispatchMs.max).toBeGreaterThanOrEqual(dispatchMs.p99!);
+	});
+});
+
 describe('gateway queue: cancellation and time', () => {
 	it('an aborted waiting call leaves the queue at once with RequestAbortedError', async () => {
 		// 1 slot, ~1 s per reply: the third call waits in the gateway behind two at Ollama.

@@ -1,4 +1,4 @@
-import { latencyPercentiles, type LatencyPercentiles } from '../metrics/percentile';
+import { latencyPercentiles, nearestRank, type LatencyPercentiles } from '../metrics/percentile';
 import { LatencyWindow } from '../metrics/latency-window';
 import { onAbort as onAbortOf } from '../ollama/abort';
 import { RequestAbortedError } from '../ollama/errors';
@@ -42,6 +42,12 @@ export interface SchedulerStats {
 	requeued: number;
 	/** Queue wait of the last 1,024 dispatched attempts (ms). */
 	waitMs: LatencyPercentiles;
+	/**
+	 * The scheduler's own added latency, last 1,024 dispatches (ms): from the moment a call could
+	 * go (it arrived with a slot free, or a slot freed for it) to its hand-over to the next stage.
+	 * Waiting for a slot and the backend's time are not in it.
+	 */
+	dispatchMs: { p50: number | null; p99: number | null; max: number | null };
 }
 
 interface Waiter {
@@ -62,6 +68,13 @@ interface WaitClass {
 	/** Static batching: dispatches left in the current wave. */
 	budget: number;
 	waveTimer?: NodeJS.Timeout;
+}
+
+/** p50, p99 and max (nearest rank), rounded to 1 µs; nulls when empty. */
+function dispatchPercentiles(values: number[]): SchedulerStats['dispatchMs'] {
+	const sorted = values.sort((a, b) => a - b);
+	const round = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000);
+	return { p50: round(nearestRank(sorted, 50)), p99: round(nearestRank(sorted, 99)), max: round(nearestRank(sorted, 100)) };
 }
 
 const better = (a: Waiter, b: Waiter) => a.key > b.key || (a.key === b.key && a.seq < b.seq);
@@ -96,6 +109,9 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 	const predictor = new LengthPredictor();
 	const classes = new Map<string, WaitClass>();
 	const waits = new LatencyWindow(1024);
+	const dispatchDelays = new LatencyWindow(1024);
+	/** When a queued call was given its slot (the slot freed): its dispatch delay counts from there. */
+	const grantedAt = new WeakMap<Lease, number>();
 	const counts = { waiting: 0, maxWaiting: 0, running: 0, dispatched: 0, rejectedFull: 0, timedOut: 0, aborted: 0, requeued: 0 };
 	let seq = 0;
 	let draining = false;
@@ -165,6 +181,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 			cls.heap.pop();
 			leave(cls, head);
 			if (staticBatch) cls.budget--;
+			grantedAt.set(lease, performance.now());
 			head.resolve(lease);
 		}
 		if (cls.heap.length === 0 && !cls.waveTimer) classes.delete(name);
@@ -287,7 +304,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 		get active() {
 			return counts.running;
 		},
-		stats: () => ({ ...counts, waitMs: latencyPercentiles(waits.values()) }),
+		stats: () => ({ ...counts, waitMs: latencyPercentiles(waits.values()), dispatchMs: dispatchPercentiles(dispatchDelays.values()) }),
 		waitSamples: () => waits.values(),
 		async handle(call, next) {
 			const pinned = call.target;
@@ -295,9 +312,12 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 			const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : Infinity;
 			for (let attempt = 1; ; attempt++) {
 				const enqueued = performance.now();
-				const lease = await acquire(call, attempt > 1, deadline);
+				// A slot free now: go on in the same turn (an await would let the caller's other work run first).
+				const acquired = acquire(call, attempt > 1, deadline);
+				const lease = acquired instanceof Promise ? await acquired : acquired;
 				const started = performance.now();
 				waits.push(started - enqueued);
+				dispatchDelays.push(started - (grantedAt.get(lease) ?? enqueued));
 				call.trace.queueMs += started - enqueued;
 				counts.dispatched++;
 				counts.running++;
