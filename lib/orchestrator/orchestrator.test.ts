@@ -280,6 +280,25 @@ describe('cache', () => {
 	});
 });
 
+describe('call hooks (the node\'s metrics)', () => {
+	it('onCall sees every model call of the run, the lead\'s and the members\', and onCallFailed the failed ones', async () => {
+		scriptPlan([step('s1', 'researcher', 'Find sources'), step('s2', 'broken', 'Check sources'), step('s3', 'writer', 'Write it up', ['s1'])]);
+		scriptReview(true, [], 1);
+		const seen: string[] = [];
+		const failed: string[] = [];
+		const result = await runOrchestrator(input({ planRetries: 0, budgets: { ...DEFAULT_BUDGETS, maxAttempts: 1 } }), {
+			gateway,
+			members: [member('researcher'), member('broken', { model: 'missing-model:1b' }), member('writer')],
+			onCall: (call) => seen.push(`${call.model}@${call.backend}`),
+			onCallFailed: (_error, call) => failed.push(call.model),
+		});
+		// One attempt: the planner, s1, s3 and the reviewer answered; s2's member failed (404).
+		expect(seen.sort()).toEqual(['llama3.1:8b@sim', 'llama3.1:8b@sim', 'llama3.2:3b@sim', 'llama3.2:3b@sim']);
+		expect(failed).toEqual(['missing-model:1b']);
+		expect(result.totals.backendCalls).toBe(seen.length);
+	});
+});
+
 describe('budgets and cancellation', () => {
 	const threeSteps = [step('s1', 'researcher', 'One'), step('s2', 'analyst', 'Two', ['s1']), step('s3', 'writer', 'Three', ['s2'])];
 
