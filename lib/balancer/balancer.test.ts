@@ -185,6 +185,17 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		expect(r.tryAcquire(call())?.backend.name).toBe('slow');
 	});
 
+	it('does not hold back calls that take only a few ms anywhere', () => {
+		const [a, b, slow] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4), fakeBackend('slow', 1, 4)];
+		const r = router([a, b, slow], { lookAhead: 1, waiting: () => 1 });
+		for (const [target, ms] of [[a, 10], [b, 10], [slow, 30]] as const) {
+			ok(r.tryAcquire(call('m', 'load', { target }))!);
+			ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms, result: { evalCount: 10, evalMs: ms - 2 } });
+		}
+		Array.from({ length: 10 }, () => r.tryAcquire(call())!);
+		expect(r.tryAcquire(call())?.backend.name).toBe('slow');
+	});
+
 	it('does not hold calls back for a backend whose calls were only shorter, not decoded faster', () => {
 		const [a, b, c] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4), fakeBackend('c', 1, 4)];
 		const r = router([a, b, c], { lookAhead: 1, waiting: () => 1 });

@@ -18,6 +18,8 @@ const MISSING_MS = 60_000;
 const PULL_TIMEOUT_MS = 30 * 60_000;
 /** End of a burst: how much faster (decode rate) a backend must be for a call to wait for it. */
 const FASTER = 1.5;
+/** ...and how long a call must be expected to take there for waiting to be worth it. */
+const MIN_HOLD_MS = 50;
 
 /** What the balancer remembers about one call across its attempts. */
 interface CallState {
@@ -203,7 +205,8 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		if (!o.holdForFaster || !options.waiting || best.affinity > 0 || (best.placement !== 0 && best.placement !== 2)) return false;
 		const mine = completionMs(best);
 		const myRate = best.model.decodeTokensPerSec.value;
-		if (!(mine > 0) || myRate === undefined) return false;
+		// a call of a few ms finishes about as soon wherever it goes: holding it would only stall the queue
+		if (!(mine >= MIN_HOLD_MS) || myRate === undefined) return false;
 		let rate = 0;
 		let soonest = Infinity;
 		let stale = Infinity;
