@@ -2,7 +2,8 @@ import type { Neighbour, VectorIndex } from './vector-index';
 
 /**
  * Exact nearest neighbours: every vector in one contiguous Float32Array, compared by dot product
- * (vectors are normalised on the way in). Removal moves the last row into the hole.
+ * (vectors are normalised on the way in). Removal moves the last row into the hole. With `shared`,
+ * the rows live in a SharedArrayBuffer, so a worker thread can read them without a copy.
  */
 export class ExactIndex implements VectorIndex {
 	readonly kind = 'exact';
@@ -10,12 +11,28 @@ export class ExactIndex implements VectorIndex {
 	private ids: number[] = [];
 	private readonly rowOf = new Map<number, number>();
 
-	constructor(readonly dimensions: number) {
-		this.matrix = new Float32Array(dimensions * 64);
+	constructor(
+		readonly dimensions: number,
+		private readonly shared = false,
+	) {
+		this.matrix = this.allocate(dimensions * 64);
 	}
 
 	get size(): number {
 		return this.ids.length;
+	}
+
+	has(id: number): boolean {
+		return this.rowOf.has(id);
+	}
+
+	/** The ids and their rows, in order (a view: valid until the next add or remove). */
+	rows(): { ids: readonly number[]; matrix: Float32Array } {
+		return { ids: this.ids, matrix: this.matrix.subarray(0, this.ids.length * this.dimensions) };
+	}
+
+	private allocate(floats: number): Float32Array {
+		return this.shared ? new Float32Array(new SharedArrayBuffer(floats * 4)) : new Float32Array(floats);
 	}
 
 	add(id: number, vector: Float32Array): void {
@@ -23,7 +40,7 @@ export class ExactIndex implements VectorIndex {
 		if (this.rowOf.has(id)) this.remove(id);
 		const row = this.ids.length;
 		if ((row + 1) * this.dimensions > this.matrix.length) {
-			const grown = new Float32Array(this.matrix.length * 2);
+			const grown = this.allocate(this.matrix.length * 2);
 			grown.set(this.matrix);
 			this.matrix = grown;
 		}

@@ -17,6 +17,8 @@ interface Partition {
 	order: number[];
 	/** How many entries of the Redis list this process has read. */
 	synced: number;
+	/** The rest of a long list, read in the background (lookups meanwhile scan what is loaded). */
+	loading?: Promise<void>;
 }
 
 export interface SemanticMatch {
@@ -31,7 +33,9 @@ export interface SemanticMatch {
  * embeddings in a vector index, pointing at exact-cache keys. With Redis, each partition is also a
  * Redis list that every worker appends to; a lookup first reads what others added since (one
  * LRANGE), so all workers search the same vectors, and a process that starts rebuilds its index
- * from the list. A list that became shorter (cleared) is reloaded from the start.
+ * from the list: the first chunk at once, the rest in the background in slices that yield to the
+ * event loop (the ANN graph itself is built on a worker thread); a lookup meanwhile waits at most
+ * LOAD_WAIT_MS, then searches what is loaded. A list that became shorter (cleared) is reloaded.
  */
 export class SemanticLayer {
 	private readonly partitions = new Map<string, Partition>();
@@ -97,11 +101,18 @@ export class SemanticLayer {
 		else this.insertMany(this.partition(partitionKey), entries);
 	}
 
+	/** Resolves when the partition's ANN index holds every vector loaded so far (it is built off the event loop). */
+	async indexed(partitionKey: string): Promise<void> {
+		await this.partitions.get(partitionKey)?.loading;
+		await this.partitions.get(partitionKey)?.index?.whenBuilt?.();
+	}
+
 	/** Forgets the partitions whose key matches (after an invalidation); with Redis, the caller deletes the lists. */
 	drop(match: (partitionKey: string) => boolean): number {
 		let dropped = 0;
 		for (const key of [...this.partitions.keys()]) {
 			if (match(key)) {
+				this.partitions.get(key)?.index?.dispose?.();
 				this.partitions.delete(key);
 				dropped++;
 			}
@@ -148,21 +159,31 @@ export class SemanticLayer {
 	}
 
 	/** One read of a partition's list at a time: concurrent lookups share it instead of indexing entries twice. */
-	private sync(partitionKey: string, l2: RedisLayer | undefined, warnings: string[]): Promise<Partition> {
-		if (!l2) return Promise.resolve(this.partition(partitionKey));
-		let pending = this.syncing.get(partitionKey);
-		if (!pending) {
-			pending = this.readList(partitionKey, l2, warnings).finally(() => this.syncing.delete(partitionKey));
-			this.syncing.set(partitionKey, pending);
+	private async sync(partitionKey: string, l2: RedisLayer | undefined, warnings: string[]): Promise<Partition> {
+		if (!l2) return this.partition(partitionKey);
+		if (!this.partitions.get(partitionKey)?.loading) {
+			let pending = this.syncing.get(partitionKey);
+			if (!pending) {
+				pending = this.readList(partitionKey, l2, warnings).finally(() => this.syncing.delete(partitionKey));
+				this.syncing.set(partitionKey, pending);
+			}
+			await pending;
 		}
-		return pending;
+		const loading = this.partitions.get(partitionKey)?.loading;
+		if (loading) {
+			// a long list is still being read: wait a little, then search what is loaded
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([loading, new Promise((resolve) => (timer = setTimeout(resolve, LOAD_WAIT_MS)))]);
+			clearTimeout(timer);
+		}
+		return this.partition(partitionKey);
 	}
 
 	private async readList(partitionKey: string, l2: RedisLayer, warnings: string[]): Promise<Partition> {
 		let partition = this.partition(partitionKey);
 		const from = partition.synced;
 		const result = await l2.guard(async () => {
-			const [[, length], [, items]] = (await l2.redis.pipeline().llen(partitionKey).lrangeBuffer(partitionKey, from, from + SYNC_CHUNK - 1).exec()) as [[unknown, number], [unknown, Buffer[]]];
+			const [[, length], [, items]] = (await l2.redis.pipeline().llen(partitionKey).lrangeBuffer(partitionKey, from, from + FIRST_CHUNK - 1).exec()) as [[unknown, number], [unknown, Buffer[]]];
 			return { length, items };
 		}, undefined);
 		if (result.warning) warnings.push(result.warning);
@@ -179,15 +200,27 @@ export class SemanticLayer {
 		}
 		this.insertMany(partition, items.flatMap((raw) => decodeEntry(l2, raw)));
 		partition.synced = start + items.length;
-		// A long list (a process starting next to a full partition) is read in pipelined chunks.
-		while (partition.synced < length) {
-			const batch = await this.readRange(partitionKey, partition.synced, Math.min(length, partition.synced + SYNC_BATCH), l2, warnings);
-			if (!batch) break;
-			this.insertMany(partition, batch.flatMap((raw) => decodeEntry(l2, raw)));
-			partition.synced += batch.length;
-			if (!batch.length) break; // the list shrank meanwhile: the next lookup starts over
+		if (partition.synced < length) {
+			const loaded = partition;
+			loaded.loading = this.readRest(partitionKey, loaded, length, l2, warnings).finally(() => (loaded.loading = undefined));
 		}
 		return partition;
+	}
+
+	/**
+	 * The rest of a long list (a process starting next to a full partition): pipelined chunks,
+	 * decoded and indexed SYNC_CHUNK entries at a time with a yield to the event loop between.
+	 */
+	private async readRest(partitionKey: string, partition: Partition, length: number, l2: RedisLayer, warnings: string[]): Promise<void> {
+		while (partition.synced < length && this.partitions.get(partitionKey) === partition) {
+			const batch = await this.readRange(partitionKey, partition.synced, Math.min(length, partition.synced + SYNC_BATCH), l2, warnings);
+			if (!batch?.length) break; // Redis trouble, or the list shrank meanwhile: the next lookup starts over
+			for (let i = 0; i < batch.length; i += SYNC_CHUNK) {
+				await new Promise(setImmediate);
+				this.insertMany(partition, batch.slice(i, i + SYNC_CHUNK).flatMap((raw) => decodeEntry(l2, raw)));
+			}
+			partition.synced += batch.length;
+		}
 	}
 
 	/** Entries [from, to) of a partition's list, SYNC_CHUNK per LRANGE, in one pipeline. */
@@ -210,9 +243,13 @@ export class SemanticLayer {
 	}
 }
 
-/** Entries per LRANGE, and per pipeline (and index batch), when a partition is read from Redis: 10k 768-d entries are about 40 MB. */
+/** Entries per LRANGE, and per pipeline, when a partition is read from Redis (4,000 768-d entries are about 16 MB). */
 const SYNC_CHUNK = 2000;
-const SYNC_BATCH = 10_000;
+const SYNC_BATCH = 4000;
+/** Entries read with the length on each sync (usually none are new): small, so a starting worker's first read stays well inside the Redis timeout. */
+const FIRST_CHUNK = 500;
+/** How long a lookup waits for a partition still being read from Redis before it searches what is loaded. */
+const LOAD_WAIT_MS = 500;
 
 function decodeEntry(l2: RedisLayer, raw: Buffer): Array<{ key: string; prompt: string; vector: Float32Array }> {
 	try {

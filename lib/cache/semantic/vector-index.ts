@@ -17,6 +17,10 @@ export interface VectorIndex {
 	addMany(ids: readonly number[], vectors: readonly Float32Array[]): void;
 	remove(id: number): void;
 	search(vector: Float32Array, k: number): Neighbour[];
+	/** Resolves when vectors added so far are in the ANN index (built off the event loop); absent for the exact scan. */
+	whenBuilt?(): Promise<void>;
+	/** Frees what outlives the object (usearch: the graph's file). */
+	dispose?(): void;
 }
 
 export type IndexChoice = 'auto' | 'usearch' | 'exact';
