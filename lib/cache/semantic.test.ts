@@ -124,6 +124,26 @@ describe('semantic layer rebuilt from Redis', () => {
 		expect(warnings).toEqual([]);
 	});
 
+	it('checks Redis for other workers\' vectors at most once per recheckMs', async () => {
+		const l2 = new RedisLayer(env.client);
+		const warnings: string[] = [];
+		const [a, b] = [[1, 0, 0, 0], [0, 1, 0, 0]];
+		const llenCalls = async () => Number(/cmdstat_llen:calls=(\d+)/.exec(await env.client.info('commandstats'))?.[1] ?? 0);
+		const other = new SemanticLayer();
+		await other.add('s:r', 'ka', 'prompt a', a, 60_000, l2, warnings);
+		const slow = new SemanticLayer({ recheckMs: 60_000 });
+		const eager = new SemanticLayer({ recheckMs: 0 });
+		expect((await slow.lookup('s:r', a, 'prompt a', 0.99, l2, warnings))?.key).toBe('ka');
+		expect((await eager.lookup('s:r', a, 'prompt a', 0.99, l2, warnings))?.key).toBe('ka');
+		await other.add('s:r', 'kb', 'prompt b', b, 60_000, l2, warnings);
+		const before = await llenCalls();
+		expect(await slow.lookup('s:r', b, 'prompt b', 0.99, l2, warnings)).toBeUndefined(); // within its recheck time: not seen yet
+		expect(await llenCalls()).toBe(before);
+		expect((await eager.lookup('s:r', b, 'prompt b', 0.99, l2, warnings))?.key).toBe('kb');
+		expect(await llenCalls()).toBe(before + 1);
+		expect(warnings).toEqual([]);
+	});
+
 	it('builds the ANN index of a large partition off the event loop; lookups meanwhile scan what is loaded', async () => {
 		const l2 = new RedisLayer(env.client);
 		const rng = rngFromSeed(12);

@@ -9,6 +9,12 @@ export interface SemanticLayerOptions {
 	/** Neighbours examined per lookup (the best that passes the guards wins; default 8). */
 	candidates?: number;
 	guards?: readonly GuardName[];
+	/**
+	 * With Redis: how long a partition's check for other workers' vectors stays fresh (default
+	 * 100 ms). Lookups within it skip the round trip (its tail was most of a lookup's at 100k on a
+	 * busy machine), so another worker's new vector can be found here up to this much later.
+	 */
+	recheckMs?: number;
 }
 
 interface Partition {
@@ -19,6 +25,8 @@ interface Partition {
 	synced: number;
 	/** The rest of a long list, read in the background (lookups meanwhile scan what is loaded). */
 	loading?: Promise<void>;
+	/** When the last check of the Redis list was sent (performance.now()). */
+	checkedAt: number;
 }
 
 export interface SemanticMatch {
@@ -49,6 +57,7 @@ export class SemanticLayer {
 			maxPerPartition: options.maxPerPartition ?? 100_000,
 			candidates: options.candidates ?? 8,
 			guards: options.guards ?? ['numbers', 'negation', 'entities', 'format'],
+			recheckMs: options.recheckMs ?? 100,
 		};
 	}
 
@@ -97,7 +106,7 @@ export class SemanticLayer {
 		);
 		if (result.warning) warnings.push(result.warning);
 		// Read it back through the list (with anything others added), so offsets stay in step.
-		if (result.value) await this.sync(partitionKey, l2, warnings);
+		if (result.value) await this.sync(partitionKey, l2, warnings, true);
 		else this.insertMany(this.partition(partitionKey), entries);
 	}
 
@@ -132,7 +141,7 @@ export class SemanticLayer {
 
 	private partition(key: string): Partition {
 		let partition = this.partitions.get(key);
-		if (!partition) this.partitions.set(key, (partition = { entries: new Map(), order: [], synced: 0 }));
+		if (!partition) this.partitions.set(key, (partition = { entries: new Map(), order: [], synced: 0, checkedAt: -Infinity }));
 		return partition;
 	}
 
@@ -158,10 +167,15 @@ export class SemanticLayer {
 		}
 	}
 
-	/** One read of a partition's list at a time: concurrent lookups share it instead of indexing entries twice. */
-	private async sync(partitionKey: string, l2: RedisLayer | undefined, warnings: string[]): Promise<Partition> {
+	/**
+	 * One read of a partition's list at a time: concurrent lookups share it instead of indexing
+	 * entries twice; within recheckMs of the last one, none (`force`: after this process wrote).
+	 */
+	private async sync(partitionKey: string, l2: RedisLayer | undefined, warnings: string[], force = false): Promise<Partition> {
 		if (!l2) return this.partition(partitionKey);
-		if (!this.partitions.get(partitionKey)?.loading) {
+		const known = this.partitions.get(partitionKey);
+		if (!force && known && !known.loading && performance.now() - known.checkedAt < this.options.recheckMs) return known;
+		if (!known?.loading) {
 			let pending = this.syncing.get(partitionKey);
 			if (!pending) {
 				pending = this.readList(partitionKey, l2, warnings).finally(() => this.syncing.delete(partitionKey));
@@ -182,6 +196,7 @@ export class SemanticLayer {
 	private async readList(partitionKey: string, l2: RedisLayer, warnings: string[]): Promise<Partition> {
 		let partition = this.partition(partitionKey);
 		const from = partition.synced;
+		const checkedAt = performance.now();
 		const result = await l2.guard(async () => {
 			const [[, length], [, items]] = (await l2.redis.pipeline().llen(partitionKey).lrangeBuffer(partitionKey, from, from + FIRST_CHUNK - 1).exec()) as [[unknown, number], [unknown, Buffer[]]];
 			return { length, items };
@@ -200,6 +215,7 @@ export class SemanticLayer {
 		}
 		this.insertMany(partition, items.flatMap((raw) => decodeEntry(l2, raw)));
 		partition.synced = start + items.length;
+		partition.checkedAt = checkedAt;
 		if (partition.synced < length) {
 			const loaded = partition;
 			loaded.loading = this.readRest(partitionKey, loaded, length, l2, warnings).finally(() => (loaded.loading = undefined));
@@ -209,18 +225,19 @@ export class SemanticLayer {
 
 	/**
 	 * The rest of a long list (a process starting next to a full partition): pipelined chunks,
-	 * decoded and indexed SYNC_CHUNK entries at a time with a yield to the event loop between.
+	 * decoded and indexed DECODE_SLICE entries at a time with a yield to the event loop between.
 	 */
 	private async readRest(partitionKey: string, partition: Partition, length: number, l2: RedisLayer, warnings: string[]): Promise<void> {
 		while (partition.synced < length && this.partitions.get(partitionKey) === partition) {
 			const batch = await this.readRange(partitionKey, partition.synced, Math.min(length, partition.synced + SYNC_BATCH), l2, warnings);
 			if (!batch?.length) break; // Redis trouble, or the list shrank meanwhile: the next lookup starts over
-			for (let i = 0; i < batch.length; i += SYNC_CHUNK) {
+			for (let i = 0; i < batch.length; i += DECODE_SLICE) {
 				await new Promise(setImmediate);
-				this.insertMany(partition, batch.slice(i, i + SYNC_CHUNK).flatMap((raw) => decodeEntry(l2, raw)));
+				this.insertMany(partition, batch.slice(i, i + DECODE_SLICE).flatMap((raw) => decodeEntry(l2, raw)));
 			}
 			partition.synced += batch.length;
 		}
+		partition.index?.flush?.(); // the last few vectors into the graph too
 	}
 
 	/** Entries [from, to) of a partition's list, SYNC_CHUNK per LRANGE, in one pipeline. */
@@ -248,6 +265,8 @@ const SYNC_CHUNK = 2000;
 const SYNC_BATCH = 4000;
 /** Entries read with the length on each sync (usually none are new): small, so a starting worker's first read stays well inside the Redis timeout. */
 const FIRST_CHUNK = 500;
+/** Entries decoded between two yields to the event loop while a long list loads (500 x 768-d: ~10-30 ms). */
+const DECODE_SLICE = 500;
 /** How long a lookup waits for a partition still being read from Redis before it searches what is loaded. */
 const LOAD_WAIT_MS = 500;
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 
 import { ExactIndex } from './exact-index';
 import type { Neighbour, VectorIndex } from './vector-index';
@@ -69,16 +69,34 @@ index.save(out);
 parentPort.postMessage('done');
 `;
 
+const SCRATCH_PREFIX = 'agent-team-usearch-';
 let scratch: string | undefined;
 let fileSeq = 0;
-/** A new file name in this process's scratch folder (removed when the process exits). */
+/**
+ * A new file name in this process's scratch folder, named by its pid: removed when the process
+ * exits, and by the next process that starts when it was killed (a dead pid's folder).
+ */
 function scratchFile(): string {
 	if (!scratch) {
-		const dir = mkdtempSync(join(tmpdir(), 'agent-team-usearch-'));
+		for (const name of readdirSync(tmpdir())) {
+			const pid = name.startsWith(SCRATCH_PREFIX) ? Number(name.slice(SCRATCH_PREFIX.length)) : NaN;
+			if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+		}
+		const dir = join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}`);
+		mkdirSync(dir, { recursive: true });
 		scratch = dir;
 		process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
 	}
-	return join(scratch, `${++fileSeq}.usearch`);
+	return join(scratch, `${process.pid}-${threadId}-${++fileSeq}.usearch`);
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
 }
 
 function removeFile(path: string | undefined): void {
@@ -129,6 +147,8 @@ export class UsearchIndex implements VectorIndex {
 	private recent: ExactIndex;
 	private pending?: Build;
 	private failed = false;
+	/** flush() was called: the next build takes what waits, however few. */
+	private flushWanted = false;
 	private disposed = false;
 
 	constructor(
@@ -193,9 +213,16 @@ export class UsearchIndex implements VectorIndex {
 		removeFile(this.graph?.file);
 	}
 
+	flush(): void {
+		this.flushWanted = true;
+		this.schedule();
+	}
+
 	private schedule(): void {
 		if (this.pending || this.failed || this.disposed) return;
-		if (this.recent.size < BUILD_AT && this.hidden.size < BUILD_AT) return;
+		const due = this.flushWanted ? this.recent.size > 0 || this.hidden.size > 0 : this.recent.size >= BUILD_AT || this.hidden.size >= BUILD_AT;
+		if (!due) return;
+		this.flushWanted = false;
 		const rows = this.recent;
 		this.recent = new ExactIndex(this.dimensions, true);
 		const removed = [...this.hidden];

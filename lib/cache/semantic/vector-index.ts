@@ -19,6 +19,8 @@ export interface VectorIndex {
 	search(vector: Float32Array, k: number): Neighbour[];
 	/** Resolves when vectors added so far are in the ANN index (built off the event loop); absent for the exact scan. */
 	whenBuilt?(): Promise<void>;
+	/** Builds what waits into the ANN index now, however few (the end of a rebuild). */
+	flush?(): void;
 	/** Frees what outlives the object (usearch: the graph's file). */
 	dispose?(): void;
 }
