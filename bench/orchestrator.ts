@@ -8,7 +8,7 @@
  *    chain of each step's uncontended duration, i.e. its duration in the one-at-a-time run on the
  *    same cluster. `shared` (one server) cannot reach that bound: three branches decoding at once
  *    on one GPU each run slower than alone. `packed` (three servers, the balancer's default
- *    strategy) shows where the steps went: it keeps them on one backend while it has free slots.
+ *    strategy) shows where the steps went (it used to keep them on one backend with free slots).
  *    `spread` (three servers, Least Connections) gives each branch a backend: the fair setup for
  *    the goal. Each setup loads the models on every backend and runs once untimed first.
  * 2. Orchestration overhead per step with model time excluded: the same plan with an in-process
@@ -83,7 +83,7 @@ interface Setup {
 }
 const SETUPS: Setup[] = [
 	{ name: 'shared', what: '1 server, 4 slots: the 3 branches decode together on one simulated GPU (each stream slower than alone)', servers: 1, strategy: 'default' },
-	{ name: 'packed', what: '3 servers, balancer default strategy: it packs the branches onto the one backend with the best latency average while it has free slots', servers: 3, strategy: 'default' },
+	{ name: 'packed', what: '3 servers, balancer default strategy: it spreads the branches when a stream beside others would finish later', servers: 3, strategy: 'default' },
 	{ name: 'spread', what: '3 servers (one per branch), balancer Least Connections: each branch gets a backend of its own', servers: 3, strategy: 'leastConnections' },
 ];
 

@@ -36,6 +36,8 @@ export class ModelOnBackend {
 	sizeVram = 0;
 	expiresAt = 0;
 	lastUsed = 0;
+	/** Picked while its average was out of date: the next warm call's time replaces the average. */
+	remeasure = false;
 	/** 404 from this backend for this model: skipped until then. */
 	missingUntil = 0;
 	pulling?: Promise<void>;
@@ -46,6 +48,8 @@ export class ModelOnBackend {
 	readonly aloneTtftMs = new Ewma();
 	readonly cache = new SlotCacheTable();
 	readonly attempts: AttemptRecord[] = [];
+	/** Length at which the attempt records are pruned next (doubles with what a prune keeps). */
+	pruneAttemptsAt = 64;
 	learned?: LearnedLimit;
 
 	get totalInFlight(): number {

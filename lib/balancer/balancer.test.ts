@@ -158,6 +158,67 @@ describe('default strategy: model-aware, prefix-aware, then load and latency', (
 		expect(overflow.backend.name).not.toBe(home);
 	});
 
+	it('spreads parallel calls over equal warm backends with free slots, not onto the one whose average is a little lower', () => {
+		// Ollama's slots share one GPU: a second stream on a backend slows both, so three calls
+		// at once finish sooner on three backends than on the one that answered slightly faster
+		const [a, b, c] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4), fakeBackend('c', 1, 4)];
+		const r = router([a, b, c]);
+		for (const [target, ms] of [[a, 500], [b, 480], [c, 520]] as const) {
+			ok(r.tryAcquire(call('m', 'load', { target }))!);
+			for (let i = 0; i < 2; i++) ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms, result: { evalCount: 50, evalMs: ms - 20 } });
+		}
+		const leases = Array.from({ length: 3 }, (_, i) => r.tryAcquire(call('m', `branch ${i}`))!);
+		expect(leases.map((l) => l.backend.name).sort()).toEqual(['a', 'b', 'c']);
+		// a backend clearly faster still takes a second call before a slow one takes its first
+		const [fast, slow] = [fakeBackend('fast', 1, 4), fakeBackend('slow', 1, 4)];
+		const r2 = router([fast, slow]);
+		for (const [target, ms] of [[fast, 300], [slow, 900]] as const) {
+			ok(r2.tryAcquire(call('m', 'load', { target }))!);
+			for (let i = 0; i < 2; i++) ok(r2.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms, result: { evalCount: 50, evalMs: ms - 20 } });
+		}
+		expect(Array.from({ length: 2 }, () => r2.tryAcquire(call())!.backend.name)).toEqual(['fast', 'fast']);
+	});
+
+	it('measures again a backend whose average rests on one slow first call, or went stale while the others took every call', () => {
+		const t = clock();
+		const [a, b] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4)];
+		const r = router([a, b], { now: t.now });
+		const served = (target: Backend, ms: number) => ok(r.tryAcquire(call('m', 'x', { target }))!, { durationMs: ms });
+		for (const target of [a, b]) ok(r.tryAcquire(call('m', 'load', { target }))!);
+		served(a, 500);
+		served(a, 500);
+		served(b, 3000); // b's first warm call was slow (a cold tokenizer, say)
+		const retry = r.tryAcquire(call())!;
+		expect(retry.backend.name).toBe('b');
+		t.advance(500);
+		retry.release({ ok: true, durationMs: 500 }); // its average restarts from this call
+		expect(r.health().find((h) => h.backend === 'b')!.models[0].latencyMs).toBe(500);
+		// a slow backend, measured twice, waits idle; after 4 of a's call times it is tried once more
+		served(b, 1500);
+		served(b, 1500);
+		expect(r.tryAcquire(call())!.backend.name).toBe('a');
+		t.advance(2001);
+		served(a, 500);
+		expect(r.tryAcquire(call())!.backend.name).toBe('b');
+	});
+
+	it('does not pin parallel calls to one backend for a prefix that the other backends hold nearly all of (a shared system prompt)', () => {
+		const [a, b, c] = [fakeBackend('a', 1, 4), fakeBackend('b', 1, 4), fakeBackend('c', 1, 4)];
+		const r = router([a, b, c], { minPrefixChars: 100, prefixBlockChars: 16 });
+		const system = 'You are the researcher of a team that writes reports. '.repeat(12);
+		const ask = (task: string, target?: Backend) =>
+			({ ...call('m'), request: { model: 'm', messages: [{ role: 'system', content: system }, { role: 'user', content: task }] }, ...(target ? { target } : {}) }) as Call;
+		// every backend saw the system prompt; a also saw a task that starts like the next ones
+		for (const target of [b, c]) ok(r.tryAcquire(ask('Warm up', target))!);
+		ok(r.tryAcquire(ask('Work on the quarterly report, part 0', a))!);
+		const leases = Array.from({ length: 3 }, (_, i) => r.tryAcquire(ask(`Work on the quarterly report, part ${i + 1}`))!);
+		expect(leases.map((l) => l.backend.name).sort()).toEqual(['a', 'b', 'c']);
+		// the next turn of a's conversation still goes home: that prefix is a's alone
+		const history = [{ role: 'system', content: system }, { role: 'user', content: 'Work on the quarterly report, part 0' }, { role: 'assistant', content: 'Draft of part 0. '.repeat(20) }];
+		ok(r.tryAcquire({ ...call('m'), request: { model: 'm', messages: history }, target: a } as Call)!);
+		expect(r.tryAcquire({ ...call('m'), request: { model: 'm', messages: [...history, { role: 'user', content: 'Shorter.' }] } } as Call)!.backend.name).toBe('a');
+	});
+
 	it('at the end of a burst, keeps a call for a faster backend rather than start it on a slow one that would finish later', () => {
 		const t = clock();
 		let waiting = 20;

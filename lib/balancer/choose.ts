@@ -13,8 +13,18 @@ export interface Candidate {
 	 * one (only after the call waited `evictAfterMs`).
 	 */
 	placement: number;
-	/** Characters of the call's prompt that this backend's slot caches already hold. */
+	/**
+	 * Characters of the call's prompt that this backend's slot caches hold beyond what every other
+	 * loaded backend with room holds too (a system prompt cached everywhere saves nothing here):
+	 * the prefill this backend saves. 0 under the minimum that counts.
+	 */
 	affinity: number;
+	/**
+	 * Idle here while the other backends answered for a while: its average is out of date (it may
+	 * be one slow first call) and nothing would ever correct it, so the call counts it as unknown
+	 * and measures it again, as a new backend gets tried.
+	 */
+	stale?: boolean;
 }
 
 /** In flight per slot: what "least connections" means for an Ollama server. */
@@ -33,6 +43,22 @@ export const completionMs = (c: Candidate) => {
 	const queued = c.model.totalInFlight - c.slots + 1;
 	return queued > 0 ? d + (d * queued) / Math.max(1, c.slots) : d;
 };
+/**
+ * What one more stream beside it costs each stream of a backend, as a share of its time alone.
+ * Ollama's parallel slots share one GPU (a batched step costs a fixed part plus a part per
+ * sequence): four streams give about 2.8x one stream's throughput, so each runs about 1.43x
+ * slower, 0.14 per stream beside it. A little under that, so a call moves to a backend whose
+ * calls take longer only when it clearly finishes sooner there.
+ */
+const STREAM_COST = 0.125;
+
+/**
+ * When a call sent here would finish, counting that it slows down (and is slowed by) the calls
+ * already decoding here: among backends with free slots, equal ones take turns instead of the one
+ * with the lowest average taking calls until it is full.
+ */
+export const sharedCompletionMs = (c: Candidate) => completionMs(c) * (1 + STREAM_COST * Math.min(c.model.totalInFlight, Math.max(0, c.slots - 1)));
+
 /** Loaded here (free slot or look-ahead room) first, then cold where it fits, then evicting. */
 const placementRank = (c: Candidate) => [0, 1, 0, 2, 3][c.placement];
 
@@ -43,7 +69,7 @@ const comparators: Record<Exclude<Strategy, 'roundRobin' | 'weightedRoundRobin'>
 	default: (a, b) =>
 		placementRank(a) - placementRank(b) ||
 		b.affinity - a.affinity ||
-		completionMs(a) - completionMs(b) ||
+		(a.stale ? 0 : sharedCompletionMs(a)) - (b.stale ? 0 : sharedCompletionMs(b)) ||
 		load(a) - load(b) ||
 		b.state.backend.backend.weight - a.state.backend.backend.weight ||
 		byTurn(a, b),

@@ -20,6 +20,9 @@ const PULL_TIMEOUT_MS = 30 * 60_000;
 const FASTER = 1.5;
 /** ...and how long a call must be expected to take there for waiting to be worth it. */
 const MIN_HOLD_MS = 50;
+/** An idle backend's average older than this many of the best fresh call times (and STALE_MS) is measured again. */
+const STALE_CALLS = 4;
+const STALE_MS = 1000;
 
 /** What the balancer remembers about one call across its attempts. */
 interface CallState {
@@ -90,6 +93,12 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		timers.add(timer);
 	};
 
+	/**
+	 * Prefix-aware routing (default strategy) needs a backend to choose: with one, hashing every
+	 * prompt's prefix would only cost CPU.
+	 */
+	const prefixRouting = o.strategy === 'default' && states.length > 1;
+
 	const modelOf = (call: Call) => normalizeModel(call.request.model ?? '');
 	const callState = (call: Call): CallState => {
 		let cs = calls.get(call);
@@ -149,26 +158,55 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	};
 
 	const candidatesFor = (call: Call, cs: CallState, model: string, t: number, pool: BackendState[]): Candidate[] => {
-		const chain = o.strategy === 'default' ? chainOf(call, cs) : undefined;
+		const chain = prefixRouting ? chainOf(call, cs) : undefined;
 		const candidates: Candidate[] = [];
+		/** Prefix each loaded candidate's slot caches hold, for affinity beyond what they all hold. */
+		let matches: number[] | undefined;
 		for (const s of pool) {
 			const m = s.model(model);
 			const slots = slotsOf(s, m, call.kind);
 			if (m.totalInFlight >= capacityOf(s, m, slots)) continue;
 			let placement = 0;
-			let affinity = 0;
 			if (o.strategy === 'default') {
 				const p = placementOf(s, m, model, slots, cs, t, pool.length === 1);
 				if (p === undefined) continue;
 				placement = p;
-				if (chain && placement === 0) {
-					const matched = m.cache.match(chain);
-					if (matched >= o.minPrefixChars) affinity = matched;
-				}
+				if (chain && (placement === 0 || placement === 2)) (matches ??= [])[candidates.length] = m.cache.match(chain);
 			}
-			candidates.push({ state: s, model: m, slots, placement, affinity });
+			candidates.push({ state: s, model: m, slots, placement, affinity: 0 });
+		}
+		if (o.strategy === 'default') markStale(candidates, t);
+		if (matches) {
+			// What every loaded backend with room holds (often a shared system prompt) saves nothing
+			// anywhere; only the rest is worth a pull, and only a free slot may take it (bounded).
+			let shared = Infinity;
+			for (const matched of matches) if (matched !== undefined) shared = Math.min(shared, matched);
+			candidates.forEach((c, i) => {
+				const beyond = (matches![i] ?? 0) - shared;
+				if (c.placement === 0 && beyond >= o.minPrefixChars) c.affinity = beyond;
+			});
 		}
 		return candidates;
+	};
+
+	/**
+	 * Marks idle loaded candidates whose average is older than a few of the best fresh call times
+	 * (at least STALE_MS), or that rests on a first call only: the others took every call meanwhile,
+	 * so the average cannot correct itself. The call that tries it restarts its average (`remeasure`).
+	 */
+	const markStale = (candidates: Candidate[], t: number) => {
+		if (candidates.length < 2) return;
+		let best = Infinity;
+		for (const c of candidates) {
+			const d = expectedMs(c.model);
+			if (d > 0 && !c.model.remeasure && t - c.model.lastUsed <= STALE_MS) best = Math.min(best, d);
+		}
+		if (best === Infinity) return;
+		const horizon = Math.max(STALE_MS, STALE_CALLS * best);
+		for (const c of candidates) {
+			const m = c.model;
+			if (c.placement === 0 && m.totalInFlight === 0 && m.ready && expectedMs(m) > best && (m.remeasure || t - m.lastUsed > horizon)) c.stale = true;
+		}
 	};
 
 	const pick = (call: Call, cs: CallState): Candidate | undefined => {
@@ -247,6 +285,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		s.requests++;
 		s.lastPick = ++picks;
 		if (s.circuit.state === 'halfOpen') s.circuit.trial = true;
+		if (c.stale) m.remeasure = true;
 		if (!m.loaded) {
 			m.loaded = true;
 			m.ready = false;
@@ -255,7 +294,8 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		const position = m.totalInFlight;
 		m.attempts.push(record);
 		shared?.changed();
-		const chain = o.strategy === 'default' && !call.target ? chainOf(call, cs) : undefined;
+		// a pinned call fills that backend's slot cache as much as a routed one
+		const chain = prefixRouting ? chainOf(call, cs) : undefined;
 		if (chain) {
 			m.cache.record(chain, c.slots);
 			shared?.routed({ backend: s.name, model, chain });
@@ -294,16 +334,30 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		// the next call), and the call's time only from calls sent into a free slot: its service time,
 		// without a wait in the server's queue (strategies add the expected wait themselves).
 		if (!record.warm) return;
-		if (outcome.durationMs > 0 && position <= slotsOf(s, m, call.kind)) m.durationMs.add(outcome.durationMs);
+		if (outcome.durationMs > 0 && position <= slotsOf(s, m, call.kind)) {
+			if (m.remeasure) {
+				// an out-of-date average restarts from this call
+				m.remeasure = false;
+				m.durationMs.value = undefined;
+				m.ttftMs.value = undefined;
+			}
+			// the first warm call on a backend is often slow (tokenizer, kernels, caches): the second restarts the average
+			else if (m.durationMs.value === undefined) m.remeasure = true;
+			m.durationMs.add(outcome.durationMs);
+		}
 		if (ttft === undefined) return;
 		m.ttftMs.add(ttft);
 		const firstAt = record.sentAt + ttft;
 		// Others still running a margin after this call's first token ran beside it (the one whose
 		// end freed a slot for it ends about when it starts, give or take the client's lag).
+		const learning = m.learned !== undefined && s.configuredSlots === 0 && call.kind === 'chat';
+		// (a scan of the records: only when something reads it)
+		if (position !== 1 && !learning) return;
 		const margin = Math.max(5, 0.1 * (m.durationMs.value ?? 0));
-		const concurrent = m.attempts.filter((a) => a.seq < record.seq && (a.endedAt === undefined || a.endedAt > firstAt + margin)).length;
+		let concurrent = 0;
+		for (const a of m.attempts) if (a.seq < record.seq && (a.endedAt === undefined || a.endedAt > firstAt + margin)) concurrent++;
 		if (concurrent === 0 && position === 1) m.aloneTtftMs.add(ttft);
-		if (!m.learned || s.configuredSlots > 0 || call.kind !== 'chat') return;
+		if (!learning || !m.learned) return;
 		// Time spent waiting for a slot: as the client saw it (first token minus load and prefill) and
 		// as the server accounts it (total minus load, prefill and decode). A stall on either side
 		// inflates only its own view, so the smaller one is taken.
@@ -349,10 +403,16 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		}
 	};
 
+	/**
+	 * Drops records that ended over a minute ago (at most 256 kept). Only once the list has doubled
+	 * since the last prune: amortised O(1) per call, where pruning at every release past 64 records
+	 * re-filtered up to 256 of them per call.
+	 */
 	const pruneAttempts = (m: ModelOnBackend, t: number) => {
-		if (m.attempts.length < 64) return;
+		if (m.attempts.length < m.pruneAttemptsAt) return;
 		const keep = m.attempts.filter((a) => a.endedAt === undefined || t - a.endedAt < 60_000);
 		m.attempts.splice(0, m.attempts.length, ...keep.slice(-256));
+		m.pruneAttemptsAt = Math.max(64, 2 * m.attempts.length);
 	};
 
 	const startPull = (s: BackendState, m: ModelOnBackend, model: string) => {
