@@ -1,22 +1,24 @@
 import type { Neighbour, VectorIndex } from './vector-index';
 
+/** Rows per block: the index grows a block at a time (re-allocating one 100k x 768-d matrix stalled the event loop ~1 s). */
+const BLOCK_ROWS = 1024;
+
 /**
- * Exact nearest neighbours: every vector in one contiguous Float32Array, compared by dot product
- * (vectors are normalised on the way in). Removal moves the last row into the hole. With `shared`,
- * the rows live in a SharedArrayBuffer, so a worker thread can read them without a copy.
+ * Exact nearest neighbours: vectors in blocks of BLOCK_ROWS rows of one Float32Array each,
+ * compared by dot product (vectors are normalised on the way in). Removal moves the last row into
+ * the hole. With `shared`, the blocks live in SharedArrayBuffers, so a worker thread can read them
+ * without a copy.
  */
 export class ExactIndex implements VectorIndex {
 	readonly kind = 'exact';
-	private matrix: Float32Array;
+	private readonly blocks: Float32Array[] = [];
 	private ids: number[] = [];
 	private readonly rowOf = new Map<number, number>();
 
 	constructor(
 		readonly dimensions: number,
 		private readonly shared = false,
-	) {
-		this.matrix = this.allocate(dimensions * 64);
-	}
+	) {}
 
 	get size(): number {
 		return this.ids.length;
@@ -26,25 +28,28 @@ export class ExactIndex implements VectorIndex {
 		return this.rowOf.has(id);
 	}
 
-	/** The ids and their rows, in order (a view: valid until the next add or remove). */
-	rows(): { ids: readonly number[]; matrix: Float32Array } {
-		return { ids: this.ids, matrix: this.matrix.subarray(0, this.ids.length * this.dimensions) };
+	/** The ids in order and the blocks that hold their rows (views: valid until the next add or remove). */
+	rows(): { ids: readonly number[]; blocks: Float32Array[] } {
+		const d = this.dimensions;
+		const n = this.ids.length;
+		return { ids: this.ids, blocks: this.blocks.slice(0, Math.ceil(n / BLOCK_ROWS)).map((block, b) => block.subarray(0, Math.min(BLOCK_ROWS, n - b * BLOCK_ROWS) * d)) };
 	}
 
-	private allocate(floats: number): Float32Array {
-		return this.shared ? new Float32Array(new SharedArrayBuffer(floats * 4)) : new Float32Array(floats);
+	/** Row i's vector (a view). */
+	row(i: number): Float32Array {
+		const offset = (i % BLOCK_ROWS) * this.dimensions;
+		return this.blocks[Math.floor(i / BLOCK_ROWS)].subarray(offset, offset + this.dimensions);
 	}
 
 	add(id: number, vector: Float32Array): void {
 		if (vector.length !== this.dimensions) throw new Error(`vector has ${vector.length} dimensions, the index ${this.dimensions}`);
 		if (this.rowOf.has(id)) this.remove(id);
 		const row = this.ids.length;
-		if ((row + 1) * this.dimensions > this.matrix.length) {
-			const grown = this.allocate(this.matrix.length * 2);
-			grown.set(this.matrix);
-			this.matrix = grown;
+		if (row === this.blocks.length * BLOCK_ROWS) {
+			const floats = BLOCK_ROWS * this.dimensions;
+			this.blocks.push(this.shared ? new Float32Array(new SharedArrayBuffer(floats * 4)) : new Float32Array(floats));
 		}
-		this.matrix.set(vector, row * this.dimensions);
+		this.row(row).set(vector);
 		this.ids.push(id);
 		this.rowOf.set(id, row);
 	}
@@ -58,7 +63,7 @@ export class ExactIndex implements VectorIndex {
 		if (row === undefined) return;
 		const last = this.ids.length - 1;
 		if (row !== last) {
-			this.matrix.copyWithin(row * this.dimensions, last * this.dimensions, (last + 1) * this.dimensions);
+			this.row(row).set(this.row(last));
 			this.ids[row] = this.ids[last];
 			this.rowOf.set(this.ids[row], row);
 		}
@@ -68,11 +73,11 @@ export class ExactIndex implements VectorIndex {
 
 	search(vector: Float32Array, k: number): Neighbour[] {
 		const d = this.dimensions;
-		const m = this.matrix;
 		const best: Neighbour[] = [];
 		let floor = -Infinity;
 		for (let row = 0, n = this.ids.length; row < n; row++) {
-			const offset = row * d;
+			const m = this.blocks[Math.floor(row / BLOCK_ROWS)];
+			const offset = (row % BLOCK_ROWS) * d;
 			let dot = 0;
 			let j = 0;
 			// four accumulators: fewer dependent adds per step

@@ -55,16 +55,21 @@ const settings = (dimensions: number) => ({ metric: 'cos', dimensions, connectiv
 
 /**
  * Runs in a worker thread (given as source, so it needs no build step under ts-jest, tsx or dist):
- * loads the previous graph, applies removals, inserts the new rows (read from shared memory), saves.
+ * loads the previous graph, applies removals, inserts the new rows (blocks read from shared memory), saves.
  */
 const BUILDER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Index } = require(workerData.module);
-const { settings, base, removed, keys, matrix, threads, out } = workerData;
+const { settings, base, removed, keys, blocks, threads, out } = workerData;
 const index = new Index(settings);
 if (base) index.load(base);
 if (removed.length) index.remove(removed);
-if (keys.length) index.add(keys, matrix, threads);
+let row = 0;
+for (const block of blocks) {
+  const rows = block.length / settings.dimensions;
+  index.add(keys.subarray(row, row + rows), block, threads);
+  row += rows;
+}
 index.save(out);
 parentPort.postMessage('done');
 `;
@@ -108,7 +113,7 @@ function removeFile(path: string | undefined): void {
 	}
 }
 
-function build(data: { settings: object; base?: string; removed: BigUint64Array; keys: BigUint64Array; matrix: Float32Array; threads: number; out: string }): Promise<void> {
+function build(data: { settings: object; base?: string; removed: BigUint64Array; keys: BigUint64Array; blocks: Float32Array[]; threads: number; out: string }): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const worker = new Worker(BUILDER, { eval: true, workerData: { module: require.resolve('usearch'), ...data } });
 		worker.unref(); // a build never keeps a process alive
@@ -226,7 +231,7 @@ export class UsearchIndex implements VectorIndex {
 		const rows = this.recent;
 		this.recent = new ExactIndex(this.dimensions, true);
 		const removed = [...this.hidden];
-		const { ids, matrix } = rows.rows();
+		const { ids, blocks } = rows.rows();
 		const out = scratchFile();
 		const pending: Build = { rows, removed: new Set(), done: Promise.resolve() };
 		this.pending = pending;
@@ -235,7 +240,7 @@ export class UsearchIndex implements VectorIndex {
 			base: this.graph?.file,
 			removed: BigUint64Array.from(removed, BigInt),
 			keys: BigUint64Array.from(ids, BigInt),
-			matrix,
+			blocks,
 			threads: BUILD_THREADS,
 			out,
 		})
@@ -256,9 +261,8 @@ export class UsearchIndex implements VectorIndex {
 					// no worker or no disk here: keep every vector in the exact scan, build no more
 					removeFile(out);
 					this.failed = true;
-					const kept = rows.rows();
-					kept.ids.forEach((id, i) => {
-						if (!pending.removed.has(id) && !this.recent.has(id)) this.recent.add(id, kept.matrix.subarray(i * this.dimensions, (i + 1) * this.dimensions));
+					rows.rows().ids.forEach((id, i) => {
+						if (!pending.removed.has(id) && !this.recent.has(id)) this.recent.add(id, rows.row(i));
 					});
 				},
 			)
