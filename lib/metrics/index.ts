@@ -14,6 +14,6 @@ export {
 export { itemMetrics, type ItemMetrics } from './item-metrics';
 export { RunSummary, type RunSummaryData, type CallCounts } from './run-summary';
 export type { LatencyPercentiles } from './percentile';
-export type { AggregateCounts, AggregateStats, MetricsSnapshot, QueueSnapshot } from './snapshot';
+export type { AggregateCounts, AggregateStats, MetricsSnapshot, QueueCounters, QueueSnapshot } from './snapshot';
 export { ProcessMetrics, processMetrics, DEFAULT_LATENCY_WINDOW, DEFAULT_MAX_NAMES, OTHER_NAME, type ProcessMetricsOptions, type QueueSource } from './process-metrics';
 export { RedisMetricsStore, DEFAULT_METRICS_TTL_SECONDS, type RedisMetricsOptions } from './redis-metrics';

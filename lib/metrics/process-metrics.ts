@@ -10,6 +10,7 @@ import {
 	type AggregateCounts,
 	type AggregateStats,
 	type MetricsSnapshot,
+	type QueueCounters,
 	type QueueSnapshot,
 } from './snapshot';
 
@@ -28,7 +29,7 @@ export interface ProcessMetricsOptions {
 
 /** What a gateway queue reports (lib/scheduler's stage); typed here so metrics need not import the scheduler. */
 export interface QueueSource {
-	stats(): Omit<QueueSnapshot, 'gateways' | 'waitMs'>;
+	stats(): QueueCounters;
 	/** Queue waits (ms) of the calls it dispatched last (a bounded window). */
 	waitSamples(): number[];
 }

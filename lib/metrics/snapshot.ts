@@ -16,14 +16,12 @@ export interface AggregateStats extends AggregateCounts {
 	latencyMs: { p50: number | null; p95: number | null; samples: number };
 }
 
-/** The gateway queues of this process (lib/scheduler), summed over every gateway (one per cluster credential). */
-export interface QueueSnapshot {
-	/** Gateways whose queue is counted. */
-	gateways: number;
-	/** Calls waiting for a backend slot now, and the most that ever waited at once in one gateway. */
+/** A gateway queue's counters (lib/scheduler reports them; metrics sums them over gateways). */
+export interface QueueCounters {
+	/** Calls waiting for a backend slot now, and the most that ever waited at once. */
 	waiting: number;
 	maxWaiting: number;
-	/** Calls sent to a backend and not yet answered. */
+	/** Calls sent to a backend (holding a lease) and not yet answered. */
 	running: number;
 	dispatched: number;
 	/** Refused because the queue was full / gave up waiting / cancelled while waiting. */
@@ -32,6 +30,12 @@ export interface QueueSnapshot {
 	aborted: number;
 	/** Attempts put back at the front after a retryable failure (e.g. 503). */
 	requeued: number;
+}
+
+/** The gateway queues of this process (lib/scheduler), summed over every gateway (one per cluster credential); `maxWaiting` is the most in one gateway. */
+export interface QueueSnapshot extends QueueCounters {
+	/** Gateways whose queue is counted. */
+	gateways: number;
 	/** Time recent calls waited in the queue for a slot (nearest rank, ms). */
 	waitMs: { p50: number | null; p95: number | null; max: number | null; samples: number };
 }

@@ -1,5 +1,6 @@
 import { latencyPercentiles, nearestRank, type LatencyPercentiles } from '../metrics/percentile';
 import { LatencyWindow } from '../metrics/latency-window';
+import type { QueueCounters } from '../metrics/snapshot';
 import { onAbort as onAbortOf } from '../ollama/abort';
 import { RequestAbortedError } from '../ollama/errors';
 import type { Call, Lease, Router, Stage } from '../pipeline';
@@ -27,19 +28,7 @@ export interface SchedulerOptions {
 	staticBatch?: { size: number; maxWaitMs?: number };
 }
 
-export interface SchedulerStats {
-	/** Calls waiting for a slot now, and the most ever. */
-	waiting: number;
-	maxWaiting: number;
-	/** Calls holding a lease (sent to a backend) now. */
-	running: number;
-	dispatched: number;
-	/** Refused because the queue was full / gave up waiting / cancelled while waiting. */
-	rejectedFull: number;
-	timedOut: number;
-	aborted: number;
-	/** Attempts put back at the front of the queue after a retryable failure (e.g. 503). */
-	requeued: number;
+export interface SchedulerStats extends QueueCounters {
 	/** Queue wait of the last 1,024 dispatched attempts (ms). */
 	waitMs: LatencyPercentiles;
 	/**
