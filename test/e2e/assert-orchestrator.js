@@ -37,8 +37,8 @@ try {
 }
 const problems = [];
 
-if (mode === 'execute') {
-	const [strategy, minStepsArg, backend, membersArg] = rest;
+/** The JSON of the node's first output item in its last run, from an `n8n execute --rawOutput` document. */
+function firstItemJson() {
 	const resultData = doc && doc.data && doc.data.resultData;
 	if (!resultData || !resultData.runData) fail(`${file} holds no data.resultData.runData`);
 	if (resultData.error) fail(`the execution failed: ${JSON.stringify(resultData.error).slice(0, 2000)}`);
@@ -48,7 +48,12 @@ if (mode === 'execute') {
 	if (task.error) fail(`node "${nodeName}" failed: ${task.error.message}`);
 	const item = task.data && task.data.main && task.data.main[0] && task.data.main[0][0];
 	if (!item) fail(`node "${nodeName}" output no item`);
-	const json = item.json;
+	return item.json;
+}
+
+if (mode === 'execute') {
+	const [strategy, minStepsArg, backend, membersArg] = rest;
+	const json = firstItemJson();
 	if (json.status !== 'completed') problems.push(`status is ${JSON.stringify(json.status)} (reason: ${json.reason})`);
 	if (json.strategy !== strategy) problems.push(`strategy is ${JSON.stringify(json.strategy)}, expected ${strategy}`);
 	if (typeof json.output !== 'string' || !json.output.trim()) problems.push('"output" is empty');
@@ -71,14 +76,7 @@ if (mode === 'execute') {
 	}
 } else if (mode === 'subworkflow') {
 	const [member, prefix, backend] = rest;
-	const resultData = doc && doc.data && doc.data.resultData;
-	if (!resultData || !resultData.runData) fail(`${file} holds no data.resultData.runData`);
-	if (resultData.error) fail(`the execution failed: ${JSON.stringify(resultData.error).slice(0, 2000)}`);
-	const runs = resultData.runData[nodeName];
-	if (!Array.isArray(runs) || runs.length === 0) fail(`node "${nodeName}" did not run (ran: ${Object.keys(resultData.runData).join(', ')})`);
-	const task = runs[runs.length - 1];
-	if (task.error) fail(`node "${nodeName}" failed: ${task.error.message}`);
-	const json = task.data.main[0][0].json;
+	const json = firstItemJson();
 	if (json.status !== 'completed') problems.push(`status is ${JSON.stringify(json.status)} (reason: ${json.reason})`);
 	const steps = Array.isArray(json.steps) ? json.steps : [];
 	const sub = steps.find((s) => s.member === member);
