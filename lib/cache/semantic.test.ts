@@ -132,7 +132,7 @@ describe('semantic layer rebuilt from Redis', () => {
 		const other = new SemanticLayer();
 		await other.add('s:r', 'ka', 'prompt a', a, 60_000, l2, warnings);
 		const slow = new SemanticLayer({ recheckMs: 60_000 });
-		const eager = new SemanticLayer({ recheckMs: 0 });
+		const eager = new SemanticLayer({ recheckMs: 0, staleWhileRevalidateMs: 0 });
 		expect((await slow.lookup('s:r', a, 'prompt a', 0.99, l2, warnings))?.key).toBe('ka');
 		expect((await eager.lookup('s:r', a, 'prompt a', 0.99, l2, warnings))?.key).toBe('ka');
 		await other.add('s:r', 'kb', 'prompt b', b, 60_000, l2, warnings);
@@ -141,6 +141,24 @@ describe('semantic layer rebuilt from Redis', () => {
 		expect(await llenCalls()).toBe(before);
 		expect((await eager.lookup('s:r', b, 'prompt b', 0.99, l2, warnings))?.key).toBe('kb');
 		expect(await llenCalls()).toBe(before + 1);
+		expect(warnings).toEqual([]);
+	});
+
+	it('while its view is fresh enough, a lookup answers at once and the check runs behind it (stale-while-revalidate)', async () => {
+		const l2 = new RedisLayer(env.client);
+		const warnings: string[] = [];
+		const [a, b] = [[1, 0, 0, 0], [0, 1, 0, 0]];
+		const llenCalls = async () => Number(/cmdstat_llen:calls=(\d+)/.exec(await env.client.info('commandstats'))?.[1] ?? 0);
+		const other = new SemanticLayer();
+		await other.add('s:swr', 'ka', 'prompt a', a, 60_000, l2, warnings);
+		const busy = new SemanticLayer({ recheckMs: 0, staleWhileRevalidateMs: 60_000 });
+		expect((await busy.lookup('s:swr', a, 'prompt a', 0.99, l2, warnings))?.key).toBe('ka'); // a partition it never saw: awaited
+		await other.add('s:swr', 'kb', 'prompt b', b, 60_000, l2, warnings);
+		const before = await llenCalls();
+		expect(await busy.lookup('s:swr', b, 'prompt b', 0.99, l2, warnings)).toBeUndefined(); // its view, searched at once
+		await busy.indexed('s:swr'); // the check it started
+		expect(await llenCalls()).toBe(before + 1);
+		expect((await busy.lookup('s:swr', b, 'prompt b', 0.99, l2, warnings))?.key).toBe('kb');
 		expect(warnings).toEqual([]);
 	});
 
