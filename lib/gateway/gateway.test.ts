@@ -25,6 +25,19 @@ describe('Gateway', () => {
 		expect(sim.stats.maxQueued).toBe(1);
 		expect(Math.max(...results.map((r) => r.queueMs))).toBeGreaterThan(0);
 		expect(results.every((r) => r.backend === 'sim' && r.cacheHit === false)).toBe(true);
+		// what nodes size their item window from: slots plus look-ahead
+		expect(gateway.maxInFlight).toBe(sim.stats.maxActive + sim.stats.maxQueued);
+	});
+
+	it('counts learned slots at their ceiling and each backend\'s look-ahead in maxInFlight', async () => {
+		gateway = new Gateway({
+			backends: [
+				{ name: 'a', baseUrl: sim.url, weight: 1, parallel: 4 },
+				{ name: 'b', baseUrl: sim.url, weight: 1, parallel: 0 },
+			],
+			balancer: { lookAhead: 2, maxLearnedSlots: 6 },
+		});
+		expect(gateway.maxInFlight).toBe(4 + 2 + 6 + 2);
 	});
 
 	it('spreads calls over several backends by weight', async () => {

@@ -1,5 +1,5 @@
 import { createEmbedCoalescerStage } from '../batching';
-import { createRouter, type BalancerRouter } from '../balancer';
+import { createRouter, resolveOptions, type BalancerRouter } from '../balancer';
 import { createCacheStage, credentialScope, type CacheStage } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
 import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
@@ -54,6 +54,11 @@ export class Gateway {
 	readonly balancer: BalancerRouter;
 	/** The response cache (lib/cache): stats and invalidation for the nodes. */
 	readonly cache: CacheStage;
+	/**
+	 * The most calls the cluster runs at once: every backend's slots (learned ones at their
+	 * ceiling) plus its look-ahead. Nodes size how many items they start ahead from it.
+	 */
+	readonly maxInFlight: number;
 	private inFlight = 0;
 	private readonly untrackQueue: () => void;
 	lastUsed = Date.now();
@@ -78,6 +83,8 @@ export class Gateway {
 			// the queue's length tells the balancer when a burst ends (created just below)
 			waiting: () => this.scheduler.pending,
 		});
+		const { lookAhead, maxLearnedSlots } = resolveOptions(config.balancer ?? {});
+		this.maxInFlight = config.backends.reduce((sum, b) => sum + (b.parallel > 0 ? b.parallel : maxLearnedSlots) + lookAhead, 0);
 		this.scheduler = createSchedulerStage(this.balancer, config.scheduler);
 		this.stages = [
 			(this.cache = createCacheStage({ scope: credentialScope(config), backends: this.backends })),

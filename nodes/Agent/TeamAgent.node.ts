@@ -112,7 +112,11 @@ export class TeamAgent implements INodeType {
 				sendChunk?.('end', itemIndex);
 				return toOutputJson(run, performance.now() - started.get(itemIndex)!);
 			},
-			(itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message),
+			{
+				onError: (itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message),
+				// enough started ahead to keep every slot's queue fed, few enough to let replies in between
+				window: Math.max(32, 4 * gateway.maxInFlight),
+			},
 		);
 
 		this.logAiEvent('ai-llm-generated-output', summary.toLogMessage());

@@ -102,7 +102,7 @@ export class Orchestrator implements INodeType {
 				for (const step of result.steps) stepItems.push({ json: { item: itemIndex, ...stepJson(step) }, pairedItem: { item: itemIndex } });
 			}
 			return resultJson(result);
-		}, (itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message));
+		}, { onError: (itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message) });
 
 		stepItems.sort((a, b) => (a.json.item as number) - (b.json.item as number));
 		return [results, stepItems];

@@ -35,6 +35,46 @@ describe('runItemsConcurrently', () => {
 		await expect(cancelled).rejects.toThrow(/execution cancelled/);
 	});
 
+	it('with a window, starts at most that many items at once and the next as one ends, keeping input order', async () => {
+		let running = 0;
+		let most = 0;
+		const events: string[] = [];
+		const output = await runItemsConcurrently(
+			contextWith(20),
+			async (itemIndex) => {
+				events.push(`start ${itemIndex}`);
+				most = Math.max(most, ++running);
+				await new Promise((r) => setTimeout(r, itemIndex % 3)); // uneven: items end out of order
+				running--;
+				events.push(`end ${itemIndex}`);
+				return { itemIndex };
+			},
+			{ window: 4 },
+		);
+		expect(most).toBe(4);
+		expect(output.map((item) => [item.json.itemIndex, item.pairedItem])).toEqual(Array.from({ length: 20 }, (_, i) => [i, { item: i }]));
+		// the fifth item starts only after one of the first four ended
+		expect(events.indexOf('start 4')).toBeGreaterThan(events.findIndex((e) => e.startsWith('end')));
+	});
+
+	it('with a window, a failure starts no more items and is thrown naming its item', async () => {
+		const started: number[] = [];
+		const failing = runItemsConcurrently(
+			contextWith(50),
+			async (itemIndex, signal) => {
+				started.push(itemIndex);
+				if (itemIndex === 5) throw new Error('boom');
+				await new Promise((r) => setTimeout(r, 1));
+				if (signal.aborted) throw signal.reason;
+				return {};
+			},
+			{ window: 3 },
+		);
+		await expect(failing).rejects.toThrow(/Item 5: boom/);
+		await new Promise((r) => setTimeout(r, 20));
+		expect(Math.max(...started)).toBeLessThan(8);
+	});
+
 	it('runs 50 items whose calls each listen on their signal without a MaxListenersExceededWarning', () => {
 		// In a child process: jest's sandbox does not show Node's process warnings to the test.
 		const script = `
