@@ -304,6 +304,43 @@ describe('learned slots (Parallel Slots 0)', () => {
 		expect(r.health()[0].models[0]).toMatchObject({ model: 'm:latest', slots: 3, learned: true });
 	});
 
+	it('learns 3 slots when calls that start together end together (each wave\'s replacements see 0, 1, 2 others still running)', () => {
+		// A 3-slot server in simulated time: a call runs 300 ms once a slot is free (first token
+		// 10 ms in), otherwise it waits in the server's queue; a round of 8 calls waits for its last
+		// one. From a limit of 2 each round's calls see 0, 1, 2, 0, 1, 2, 0, 1 others still running
+		// (the look-ahead ones, sent third: 2, 0, 1, 2, 0, 1): one sent as a wave ends starts as the
+		// rest of that wave ends, which says nothing about the slots, yet it used to cancel the probe
+		// before it (the flaky HTTP test: stuck at 2 for 20 rounds, the same sequence).
+		const t = clock();
+		const r = router([fakeBackend('a', 1, 0)], { now: t.now, lookAhead: 1, initialLearnedSlots: 2 });
+		ok(r.tryAcquire(call())!, { result: reply(0), firstTokenMs: 10 }); // model loaded
+		const SLOTS = 3;
+		for (let round = 0; round < 6; round++) {
+			let backlog = 8;
+			const running: Array<{ lease: Lease; sentAt: number; endsAt: number }> = [];
+			const send = () => {
+				for (let lease = backlog > 0 ? r.tryAcquire(call()) : undefined; lease; lease = backlog > 0 ? r.tryAcquire(call()) : undefined) {
+					backlog--;
+					// the server's slots free up as its calls end: the (SLOTS)th earlier end is when this one starts
+					const ends = running.map((x) => x.endsAt).sort((x, y) => x - y);
+					const start = ends.length < SLOTS ? t.now() : Math.max(t.now(), ends[ends.length - SLOTS]);
+					running.push({ lease, sentAt: t.now(), endsAt: start + 300 });
+				}
+			};
+			send();
+			while (running.length) {
+				const next = running.reduce((a, b) => (b.endsAt < a.endsAt ? b : a));
+				running.splice(running.indexOf(next), 1);
+				t.advance(next.endsAt - t.now());
+				const waited = next.endsAt - 300 - next.sentAt;
+				const result = { latencyMs: waited + 300, totalMs: waited + 300, loadMs: 0, promptEvalMs: 10, evalMs: 290, evalCount: 100 };
+				next.lease.release({ ok: true, durationMs: waited + 300, firstTokenMs: waited + 10, result });
+				send(); // the scheduler hands the freed place on in the same turn
+			}
+		}
+		expect(r.slots('a', 'm')).toBe(3);
+	});
+
 	it('a stated number of slots wins over learning', () => {
 		const r = router([fakeBackend('a', 1, 2)]);
 		ok(r.tryAcquire(call())!, { result: reply(0), firstTokenMs: 100 });
