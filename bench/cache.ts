@@ -2,6 +2,7 @@
  * The response cache (lib/cache, lib/single-flight) against the Ollama simulator and a private
  * redis-server on loopback.
  *   npm run bench -- cache [--sizes 10000,100000] [--ann-sizes 10000,100000] [--requests 2000] [--queries 200]
+ *   (`--sizes none --ann-sizes none` skips the semantic lookups, the slow part)
  *
  * 1. L1 hit and L2 (Redis) hit latency p50/p99 through the gateway, 4 KB prompt
  * 2. semantic lookup p50/p99 over N stored 768-d vectors: usearch (ANN) and the exact scan, each index
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 import { RedisLayer, SemanticLayer, usearchAvailable } from '../lib/cache';
+import { chatHash, entryKey } from '../lib/cache/request-key';
 import { Gateway } from '../lib/gateway';
 import type { CachePolicy } from '../lib/pipeline';
 import { closeRedisClient, createRedisClient } from '../lib/redis';
@@ -118,85 +120,95 @@ export async function run(args: BenchArgs) {
 		await gateway.chat(request, { hints: { cache: l1Policy } });
 		await gateway.chat(request, { hints: { cache: l2Policy } });
 		// warm-up to steady state (a worker's hit path is hot): with 200 calls the measured ones still ran
-		// partly unoptimised (p50 twice the later CPU time)
+		// partly unoptimised (p50 twice the later CPU time); after 300 L2 warm-up calls the next 2,000
+		// still had a p99 4-8x the later rounds' (the heap still growing, old-space marking steps)
 		await latencies(3000, () => gateway.chat(request, { hints: { cache: l1Policy } }));
-		await latencies(300, () => gateway.chat(request, { hints: { cache: l2Policy } }), () => gateway.cache.cache.l1.clear());
+		await latencies(3000, () => gateway.chat(request, { hints: { cache: l2Policy } }), () => gateway.cache.cache.l1.clear());
 		const l1 = both(await latencies(5000, () => gateway.chat(request, { hints: { cache: l1Policy } })));
 		const l1Layer = gateway.cache.cache.l1;
 		const l2 = both(await latencies(2000, () => gateway.chat(request, { hints: { cache: l2Policy } }), () => l1Layer.clear()));
+		// the baseline beside it: a bare ioredis GET of the same stored value (Redis's own round trip;
+		// on an idle VM waking the other vCPU alone takes tens of µs)
+		const l2Key = entryKey({ scope: gateway.cache.scope, namespace: 'bench-l2', model: MODEL, hash: chatHash(request, gateway.cache.digests.known(MODEL)!) });
+		if (!(await client.getBuffer(l2Key))) throw new Error('the L2 entry is not where the bench looks for it');
+		const bareGet = both(await latencies(2000, () => client.getBuffer(l2Key)));
 		const uncached = both(await latencies(200, () => gateway.chat({ ...request, options: { temperature: 0.5 } })));
-		result.hits = { l1, l2, uncachedBackendCall: uncached };
-		console.log(`1. hit latency, 4 KB prompt, through gateway.chat: L1 ${show(l1, us)}; L2 (Redis, loopback) ${show(l2, us)}; uncached call to the simulator p50 ${fmt(uncached.wall.p50)} ms (x${fmt(uncached.wall.p50 / l1.wall.p50, 0)} the L1 hit)`);
+		result.hits = { l1, l2, bareRedisGet: bareGet, uncachedBackendCall: uncached };
+		console.log(
+			`1. hit latency, 4 KB prompt, through gateway.chat: L1 ${show(l1, us)}; L2 (Redis, loopback) ${show(l2, us)}; a bare ioredis GET of the same value ${show(bareGet, us)}; uncached call to the simulator p50 ${fmt(uncached.wall.p50)} ms (x${fmt(uncached.wall.p50 / l1.wall.p50, 0)} the L1 hit)`,
+		);
 
 		// 2. semantic lookup at scale, as a worker that starts next to a full partition sees it: the
 		// vectors are in Redis (written by another worker), the index is rebuilt from there on the
 		// first lookup, and every lookup first asks Redis for what others added since (one round trip).
 		const semantic: Record<string, unknown> = {};
-		const rng = rngFromSeed(1);
-		const maxSize = Math.max(...sizes, ...annSizes);
-		const vectors = Array.from({ length: maxSize }, () => randomUnit(rng, 768));
-		const queryVectors = Array.from({ length: queries }, (_, i) => {
-			const base = vectors[(i * 7919) % maxSize];
-			const noisy = base.map((x) => x + (rng() - 0.5) * 0.01);
-			return Array.from(noisy);
-		});
-		const vectorStore = new RedisLayer(client, { timeoutMs: 5000 });
-		const partitionOf = (size: number) => `bench-semantic:${size}`;
-		for (const size of [...new Set([...sizes, ...annSizes])]) {
-			const t0 = performance.now();
-			const writer = new SemanticLayer({ index: 'exact', maxPerPartition: size });
-			const warnings: string[] = [];
-			for (let i = 0; i < size; i += 10_000) {
-				await writer.addMany(partitionOf(size), vectors.slice(i, Math.min(size, i + 10_000)).map((vector, j) => ({ key: `k${i + j}`, prompt: `prompt ${i + j}`, vector })), 3_600_000, vectorStore, warnings);
-				await writer.indexed(partitionOf(size)); // its read-back, before the next batch
-			}
-			if (warnings.length) throw new Error(warnings.join('; '));
-			console.log(`2. ${size} vectors written to Redis in ${fmt((performance.now() - t0) / 1000, 1)} s`);
-		}
-		for (const [kind, sizesOfKind] of [['exact', sizes], ['usearch', usearchAvailable() ? annSizes : []]] as const) {
-			for (const size of sizesOfKind) {
-				const layer = new SemanticLayer({ index: kind, maxPerPartition: size });
-				const warnings: string[] = [];
-				const stall = monitorEventLoopDelay({ resolution: 5 });
-				stall.enable();
+		if (sizes.length || annSizes.length) {
+			const rng = rngFromSeed(1);
+			const maxSize = Math.max(...sizes, ...annSizes);
+			const vectors = Array.from({ length: maxSize }, () => randomUnit(rng, 768));
+			const queryVectors = Array.from({ length: queries }, (_, i) => {
+				const base = vectors[(i * 7919) % maxSize];
+				const noisy = base.map((x) => x + (rng() - 0.5) * 0.01);
+				return Array.from(noisy);
+			});
+			const vectorStore = new RedisLayer(client, { timeoutMs: 5000 });
+			const partitionOf = (size: number) => `bench-semantic:${size}`;
+			for (const size of [...new Set([...sizes, ...annSizes])]) {
 				const t0 = performance.now();
-				await layer.lookup(partitionOf(size), queryVectors[0], 'warm-up', 0.9, vectorStore, warnings);
-				const firstLookupMs = performance.now() - t0;
-				await layer.indexed(partitionOf(size));
-				const buildMs = performance.now() - t0;
-				await new Promise((resolve) => setTimeout(resolve, 20)); // a timer turn: a stall that just ended is recorded
-				stall.disable();
-				const maxStallMs = stall.max / 1e6;
-				if (warnings.length || layer.stats().vectors !== size) throw new Error(`index of ${layer.stats().vectors} vectors: ${warnings.join('; ')}`);
-				let found = 0;
-				let q = 0;
-				const s = both(
-					await latencies(queries, async () => {
-						// the queries run twice (wall pass, CPU pass): recall counts the first
-						const i = q++ % queries;
-						const target = (i * 7919) % maxSize;
-						const match = await layer.lookup(partitionOf(size), queryVectors[i], `prompt ${target}`, 0.9, vectorStore, warnings);
-						if (q <= queries && target < size && match?.key === `k${target}`) found++;
-					}),
-				);
-				// the same lookups without the Redis check for other workers' vectors: the search alone
-				q = 0;
-				const searchOnly = both(
-					await latencies(queries, async () => {
-						const i = q++ % queries;
-						await layer.lookup(partitionOf(size), queryVectors[i], `prompt ${(i * 7919) % maxSize}`, 0.9, undefined, warnings);
-					}),
-				);
-				const expected = Array.from({ length: queries }, (_, i) => (i * 7919) % maxSize).filter((t) => t < size).length;
-				semantic[`${kind}@${size}`] = { ...s, searchOnly, buildMs, firstLookupMs, maxStallMs, recall: expected ? found / expected : null };
-				console.log(
-					`2. semantic lookup, ${size} x 768-d, ${kind}: ${show(s, (ms) => `${fmt(ms)} ms`)}; search alone ${show(searchOnly, (ms) => `${fmt(ms)} ms`)} (index rebuilt from Redis in ${fmt(buildMs / 1000, 1)} s, first lookup answered after ${fmt(firstLookupMs / 1000, 2)} s, longest event-loop stall ${fmt(maxStallMs, 0)} ms; recall of the stored near-copy ${found}/${expected})`,
-				);
-				layer.drop(() => true); // free its memory before the next one
+				const writer = new SemanticLayer({ index: 'exact', maxPerPartition: size });
+				const warnings: string[] = [];
+				for (let i = 0; i < size; i += 10_000) {
+					await writer.addMany(partitionOf(size), vectors.slice(i, Math.min(size, i + 10_000)).map((vector, j) => ({ key: `k${i + j}`, prompt: `prompt ${i + j}`, vector })), 3_600_000, vectorStore, warnings);
+					await writer.indexed(partitionOf(size)); // its read-back, before the next batch
+				}
+				if (warnings.length) throw new Error(warnings.join('; '));
+				console.log(`2. ${size} vectors written to Redis in ${fmt((performance.now() - t0) / 1000, 1)} s`);
 			}
+			for (const [kind, sizesOfKind] of [['exact', sizes], ['usearch', usearchAvailable() ? annSizes : []]] as const) {
+				for (const size of sizesOfKind) {
+					const layer = new SemanticLayer({ index: kind, maxPerPartition: size });
+					const warnings: string[] = [];
+					const stall = monitorEventLoopDelay({ resolution: 5 });
+					stall.enable();
+					const t0 = performance.now();
+					await layer.lookup(partitionOf(size), queryVectors[0], 'warm-up', 0.9, vectorStore, warnings);
+					const firstLookupMs = performance.now() - t0;
+					await layer.indexed(partitionOf(size));
+					const buildMs = performance.now() - t0;
+					await new Promise((resolve) => setTimeout(resolve, 20)); // a timer turn: a stall that just ended is recorded
+					stall.disable();
+					const maxStallMs = stall.max / 1e6;
+					if (warnings.length || layer.stats().vectors !== size) throw new Error(`index of ${layer.stats().vectors} vectors: ${warnings.join('; ')}`);
+					let found = 0;
+					let q = 0;
+					const s = both(
+						await latencies(queries, async () => {
+							// the queries run twice (wall pass, CPU pass): recall counts the first
+							const i = q++ % queries;
+							const target = (i * 7919) % maxSize;
+							const match = await layer.lookup(partitionOf(size), queryVectors[i], `prompt ${target}`, 0.9, vectorStore, warnings);
+							if (q <= queries && target < size && match?.key === `k${target}`) found++;
+						}),
+					);
+					// the same lookups without the Redis check for other workers' vectors: the search alone
+					q = 0;
+					const searchOnly = both(
+						await latencies(queries, async () => {
+							const i = q++ % queries;
+							await layer.lookup(partitionOf(size), queryVectors[i], `prompt ${(i * 7919) % maxSize}`, 0.9, undefined, warnings);
+						}),
+					);
+					const expected = Array.from({ length: queries }, (_, i) => (i * 7919) % maxSize).filter((t) => t < size).length;
+					semantic[`${kind}@${size}`] = { ...s, searchOnly, buildMs, firstLookupMs, maxStallMs, recall: expected ? found / expected : null };
+					console.log(
+						`2. semantic lookup, ${size} x 768-d, ${kind}: ${show(s, (ms) => `${fmt(ms)} ms`)}; search alone ${show(searchOnly, (ms) => `${fmt(ms)} ms`)} (index rebuilt from Redis in ${fmt(buildMs / 1000, 1)} s, first lookup answered after ${fmt(firstLookupMs / 1000, 2)} s, longest event-loop stall ${fmt(maxStallMs, 0)} ms; recall of the stored near-copy ${found}/${expected})`,
+					);
+					layer.drop(() => true); // free its memory before the next one
+				}
+			}
+			if (!usearchAvailable()) console.log('2. usearch is not built here: ANN figures skipped');
+			await client.del(...[...new Set([...sizes, ...annSizes])].map(partitionOf));
 		}
-		if (!usearchAvailable()) console.log('2. usearch is not built here: ANN figures skipped');
-		await client.del(...[...new Set([...sizes, ...annSizes])].map(partitionOf));
 		result.semantic = semantic;
 
 		// 3. 2,000 requests with 50 % repeats, uncached vs cached
