@@ -12,6 +12,7 @@ import { isBackendCallError, processMetrics, recordFromChatResult, recordFromErr
 import type { ChatRequest } from '../../lib/ollama';
 import { defaultCalibrator } from '../../lib/tokens';
 import { cacheLayersFor } from '../shared/cache-layers';
+import { constantParameterReader } from '../shared/constant-parameters';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
@@ -70,7 +71,8 @@ export class TeamAgent implements INodeType {
 			void redisMetrics?.record(entry).catch(() => undefined); // metrics never fail an item
 		};
 
-		const options = readOptions(this, 0);
+		const parameters = constantParameterReader(this, agentProperties);
+		const options = readOptions(parameters, 0);
 		// Warm-up runs once for the run, inside the item path: its failure is each item's error
 		// (named, field, continueOnFail) and the execution's cancellation stops it.
 		let warming: Promise<unknown> | undefined;
@@ -84,7 +86,7 @@ export class TeamAgent implements INodeType {
 			this,
 			async (itemIndex, signal) => {
 				started.set(itemIndex, performance.now());
-				const input = { ...readAgentInput(this, itemIndex), cache: readCachePolicy(this, itemIndex, cacheLayers) };
+				const input = { ...readAgentInput(parameters, itemIndex), cache: readCachePolicy(parameters, itemIndex, cacheLayers) };
 				if (options.warmUp) {
 					try {
 						await warmUp(input, signal);

@@ -1,7 +1,8 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { LayerChoice } from '../../../lib/cache';
 import type { CachePolicy } from '../../../lib/pipeline';
+import type { ParameterReader } from '../../shared/constant-parameters';
 
 interface CacheSettings {
 	mode?: 'off' | 'exact' | 'semantic';
@@ -16,7 +17,7 @@ interface CacheSettings {
 }
 
 /** The item's cache policy from Options → Cache (undefined: off, or skipped for this item). */
-export function readCachePolicy(ctx: IExecuteFunctions, itemIndex: number, layers: LayerChoice): CachePolicy | undefined {
+export function readCachePolicy(ctx: ParameterReader, itemIndex: number, layers: LayerChoice): CachePolicy | undefined {
 	const settings = (ctx.getNodeParameter('options.cache.settings', itemIndex, {}) ?? {}) as CacheSettings;
 	const mode = settings.mode ?? 'off';
 	if (mode === 'off' || settings.skip) return undefined;

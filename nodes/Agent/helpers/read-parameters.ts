@@ -1,8 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { AgentRunInput, OutputFormat } from '../../../lib/agent';
 import type { ChatRequest } from '../../../lib/ollama';
 import type { ContextDocument, FitStrategy, TokenEncoding } from '../../../lib/tokens';
+import type { ParameterReader } from '../../shared/constant-parameters';
 import { ROLE_PROMPTS, type Role } from '../roles';
 
 interface AgentOptions {
@@ -23,7 +24,7 @@ interface AgentOptions {
 	shareMemoryAcrossWorkflows?: boolean;
 }
 
-export function readOptions(ctx: IExecuteFunctions, itemIndex: number): AgentOptions {
+export function readOptions(ctx: ParameterReader, itemIndex: number): AgentOptions {
 	return ctx.getNodeParameter('options', itemIndex, {}) as AgentOptions;
 }
 
@@ -54,7 +55,7 @@ export function keepAliveOf(options: AgentOptions): string | number | undefined 
 }
 
 /** Reads and checks the node's parameters for one item; errors name the item and the field. */
-export function readAgentInput(ctx: IExecuteFunctions, itemIndex: number): AgentRunInput {
+export function readAgentInput(ctx: ParameterReader, itemIndex: number): AgentRunInput {
 	const fail = (field: string, message: string, description?: string) =>
 		new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex, description });
 
