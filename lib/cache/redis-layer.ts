@@ -73,11 +73,16 @@ export class RedisLayer {
 			const value = await Promise.race([
 				pending,
 				new Promise<never>((_resolve, reject) => {
-					timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: `timeout after ${timeoutMs} ms` })), timeoutMs);
+					// When this process's own event loop was held past the deadline (a long synchronous
+					// stretch), the reply may be waiting unread on the socket: timers run before I/O is
+					// read, so give it that one turn (setImmediate runs after it) before calling Redis slow.
+					timer = setTimeout(() => setImmediate(() => reject(Object.assign(new Error('timeout'), { code: `timeout after ${timeoutMs} ms` }))), timeoutMs);
 				}),
 			]);
+			// Redis answered: it is up, whatever an earlier command concluded meanwhile.
 			this.failures = 0;
 			this.lastProblem = undefined;
+			this.downUntil = 0;
 			this.answered = true;
 			return { value };
 		} catch (error) {
