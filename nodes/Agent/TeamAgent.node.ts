@@ -17,7 +17,7 @@ import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credentia
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
 import { sharedRedisFor } from '../shared/redis-for-node';
-import { runItemsConcurrently } from '../shared/run-items';
+import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { agentProperties, agentSubtitle } from './description';
 import { getConnectedTools } from './helpers/connected-tools';
 import { conversationStoreFor } from './helpers/conversation-store';
@@ -116,8 +116,7 @@ export class TeamAgent implements INodeType {
 			},
 			{
 				onError: (itemIndex, error) => sendChunk?.('error', itemIndex, (error as Error).message),
-				// enough started ahead to keep every slot's queue fed, few enough to let replies in between
-				window: Math.max(32, 4 * gateway.maxInFlight),
+				window: itemWindowFor(gateway),
 			},
 		);
 

@@ -15,7 +15,7 @@ import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { toItemError } from '../shared/node-error';
-import { runItemsConcurrently } from '../shared/run-items';
+import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
 
 type Work = (ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal) => Promise<IDataObject>;
@@ -124,6 +124,6 @@ export class LoadBalancer implements INodeType {
 		}
 		const work = perItem[operation];
 		if (!work) throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`);
-		return [await runItemsConcurrently(this, (itemIndex, signal) => work(this, gateway, itemIndex, signal))];
+		return [await runItemsConcurrently(this, (itemIndex, signal) => work(this, gateway, itemIndex, signal), { window: itemWindowFor(gateway) })];
 	}
 }

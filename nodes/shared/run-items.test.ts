@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { runItemsConcurrently } from './run-items';
+import { itemWindowFor, runItemsConcurrently } from './run-items';
 
 const contextWith = (count: number, cancel?: AbortSignal) =>
 	({
@@ -55,6 +55,11 @@ describe('runItemsConcurrently', () => {
 		expect(output.map((item) => [item.json.itemIndex, item.pairedItem])).toEqual(Array.from({ length: 20 }, (_, i) => [i, { item: i }]));
 		// the fifth item starts only after one of the first four ended
 		expect(events.indexOf('start 4')).toBeGreaterThan(events.findIndex((e) => e.startsWith('end')));
+	});
+
+	it('sizes a node\'s window from what the cluster runs at once (at least 32)', () => {
+		expect(itemWindowFor({ maxInFlight: 5 })).toBe(32);
+		expect(itemWindowFor({ maxInFlight: 27 })).toBe(108);
 	});
 
 	it('with a window, a failure starts no more items and is thrown naming its item', async () => {

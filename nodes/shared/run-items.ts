@@ -17,6 +17,15 @@ export interface RunItemsOptions {
 }
 
 /**
+ * The window for nodes whose items each make a few gateway calls: four times what the cluster runs
+ * at once (at least 32), enough started ahead to keep every slot's queue fed, few enough to let
+ * replies in between.
+ */
+export function itemWindowFor(gateway: { maxInFlight: number }): number {
+	return Math.max(32, 4 * gateway.maxInFlight);
+}
+
+/**
  * Runs `work` for the input items concurrently (the gateway bounds how many reach Ollama; the
  * window, when set, how many are started ahead) and returns the items in input order, each with
  * its pairedItem. Under continueOnFail a failed item becomes an error item and the others keep
