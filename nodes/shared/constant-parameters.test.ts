@@ -2,12 +2,12 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { constantParameterReader, holdsExpression } from './constant-parameters';
 
-const properties = [
+const properties: INodeProperties[] = [
 	{ displayName: 'Model', name: 'model', type: 'string', default: '' },
 	{ displayName: 'Prompt', name: 'prompt', type: 'string', default: '={{ $json.chatInput }}' },
 	{ displayName: 'Role', name: 'role', type: 'options', options: [], default: 'custom' },
 	{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
-] as INodeProperties[];
+];
 
 /** An execute context whose getNodeParameter resolves "=" values per item and counts its calls. */
 function contextWith(parameters: Record<string, unknown>) {
