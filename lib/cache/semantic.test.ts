@@ -124,11 +124,13 @@ describe('semantic layer rebuilt from Redis', () => {
 		expect(warnings).toEqual([]);
 	});
 
+	/** Two orthogonal vectors, and how many LLENs (partition checks) Redis has served so far. */
+	const [a, b] = [[1, 0, 0, 0], [0, 1, 0, 0]];
+	const llenCalls = async () => Number(/cmdstat_llen:calls=(\d+)/.exec(await env.client.info('commandstats'))?.[1] ?? 0);
+
 	it('checks Redis for other workers\' vectors at most once per recheckMs', async () => {
 		const l2 = new RedisLayer(env.client);
 		const warnings: string[] = [];
-		const [a, b] = [[1, 0, 0, 0], [0, 1, 0, 0]];
-		const llenCalls = async () => Number(/cmdstat_llen:calls=(\d+)/.exec(await env.client.info('commandstats'))?.[1] ?? 0);
 		const other = new SemanticLayer();
 		await other.add('s:r', 'ka', 'prompt a', a, 60_000, l2, warnings);
 		const slow = new SemanticLayer({ recheckMs: 60_000 });
@@ -147,8 +149,6 @@ describe('semantic layer rebuilt from Redis', () => {
 	it('while its view is fresh enough, a lookup answers at once and the check runs behind it (stale-while-revalidate)', async () => {
 		const l2 = new RedisLayer(env.client);
 		const warnings: string[] = [];
-		const [a, b] = [[1, 0, 0, 0], [0, 1, 0, 0]];
-		const llenCalls = async () => Number(/cmdstat_llen:calls=(\d+)/.exec(await env.client.info('commandstats'))?.[1] ?? 0);
 		const other = new SemanticLayer();
 		await other.add('s:swr', 'ka', 'prompt a', a, 60_000, l2, warnings);
 		const busy = new SemanticLayer({ recheckMs: 0, staleWhileRevalidateMs: 60_000 });

@@ -42,13 +42,17 @@ export function constantParameterReader(ctx: IExecuteFunctions, properties: read
 		const defaults = properties.filter((p) => p.name === path[0]).map((p) => p.default);
 		return defaults.length > 0 && !defaults.some(holdsExpression);
 	};
+	/** Names known to hold an expression: read per item without looking at the stored value again. */
+	const perItem = new Set<string>();
 	return {
 		getNode: () => ctx.getNode(),
 		getWorkflow: () => ctx.getWorkflow(),
 		getNodeParameter(name, itemIndex, fallback) {
 			if (constant.has(name)) return constant.get(name);
 			const value = ctx.getNodeParameter(name, itemIndex, fallback);
+			if (perItem.has(name)) return value;
 			if (isConstant(name)) constant.set(name, value);
+			else perItem.add(name);
 			return value;
 		},
 	};

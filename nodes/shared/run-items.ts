@@ -63,9 +63,9 @@ export async function runItemsConcurrently(ctx: IExecuteFunctions, work: ItemWor
 
 	try {
 		const window = options.window && options.window > 0 ? Math.min(options.window, items.length) : items.length;
-		if (window === items.length) return await Promise.all(items.map((_item, itemIndex) => runItem(itemIndex)));
-		// `window` lanes, each taking the next item when its last one ends (a hand-written pool:
-		// it is these few lines, and p-limit is ESM-only, which n8n's CommonJS loader cannot require)
+		// `window` lanes (all items at once without one), each taking the next item when its last one
+		// ends (a hand-written pool: it is these few lines, and p-limit is ESM-only, which n8n's
+		// CommonJS loader cannot require)
 		const output = new Array<INodeExecutionData>(items.length);
 		let next = 0;
 		let failed = false;
