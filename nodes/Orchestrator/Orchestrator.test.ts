@@ -220,8 +220,10 @@ describe('Orchestrator node (in-process n8n WorkflowExecute)', () => {
 		const controller = new AbortController();
 		const started = Date.now();
 		const promise = runWorkflow(example('orchestrator-daily-report'), { credentials: credentials(), signal: controller.signal });
-		// Let the plan through, then make the first step hang and cancel.
-		while (!chatBodies().length) await new Promise((r) => setTimeout(r, 5));
+		// Let the plan through, then make the first step hang and cancel. The simulator runs on this
+		// event loop: polled every turn (setImmediate), the fault is set before the next request is
+		// read; polled every 5 ms, a loaded machine let the first step answer and the second start.
+		while (!chatBodies().length) await new Promise((r) => setImmediate(r));
 		sim.setFaults({ firstTokenDelayMs: 20_000 });
 		while (sim.stats.active + sim.stats.queued === 0) await new Promise((r) => setTimeout(r, 5));
 		controller.abort();
