@@ -46,8 +46,10 @@ describe('failover over HTTP', () => {
 	});
 
 	it('a runner crash after the first token: a non-streamed call is retried from scratch elsewhere, a streaming one ends with a clear error', async () => {
-		// gpu-2 answers 250 ms later, so once both have served warm calls the default strategy prefers gpu-1
-		const gw = await cluster([{ parallel: 2 }, { parallel: 2, options: { faults: { firstTokenDelayMs: 250 } } }]);
+		// The first attempt must go to gpu-1: by weight (1000:1), whatever the machine's load. The
+		// default strategy preferred it only while gpu-2's average was fresh; in a slow full run gpu-2
+		// sat idle past the stale horizon, was measured again with this call, and nothing crashed.
+		const gw = await cluster([{ parallel: 2, weight: 1000 }, { parallel: 2, options: { faults: { firstTokenDelayMs: 250 } } }], { strategy: 'weightedRoundRobin' });
 		await gw.warmUp({ model: MODEL });
 		for (let i = 0; i < 4; i++) await ask(gw, i);
 		expect(gw.balancer.health().map((h) => h.requests)).toEqual([expect.any(Number), expect.any(Number)]);
