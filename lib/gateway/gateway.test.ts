@@ -80,9 +80,12 @@ describe('Gateway.warmUp', () => {
 			]);
 			expect(sim2.stats.loads).toBe(1);
 			// Ollama's load reply carries no durations; the client saw the load time.
-			expect(warm.find((w) => w.backend === 'b')!.latencyMs).toBeGreaterThanOrEqual(150);
+			const loadLatency = warm.find((w) => w.backend === 'b')!.latencyMs;
+			expect(loadLatency).toBeGreaterThanOrEqual(150);
 			const after = await Promise.all([1, 2].map((i) => gateway!.chat({ model: 'llama3.2:3b', messages: [{ role: 'user', content: `w${i}` }] })));
-			for (const r of after) expect(r.loadMs).toBeLessThan(5);
+			// no load in them: the simulator's load_duration runs from the request's arrival, which on a
+			// busy machine is a few ms (8.7 in one CI run, over the 5 ms this asserted), never the 150 ms load
+			for (const r of after) expect(r.loadMs).toBeLessThan(loadLatency / 5);
 			expect(sim2.stats.loads).toBe(1);
 			// The warm-up pinned num_ctx, so the calls that set none stay on the loaded runner.
 			expect((sim2.stats.lastRequests.at(-1)!.body as { options: { num_ctx: number } }).options.num_ctx).toBe(2048);
