@@ -1,4 +1,4 @@
-import type { GatewayChatResult } from '../gateway';
+import type { TracedChatResult } from '../pipeline';
 
 /**
  * One LLM call as the metrics see it: numbers, names and an error label only, never prompt or
@@ -28,7 +28,7 @@ export interface CallRecord {
 	cacheLayer?: CacheLayer;
 }
 
-export type CacheLayer = NonNullable<GatewayChatResult['cacheLayer']>;
+export type CacheLayer = NonNullable<TracedChatResult['cacheLayer']>;
 
 export interface CallRecordExtra {
 	estimatedPromptTokens?: number;
@@ -45,7 +45,7 @@ export interface FailedCallContext {
 	estimatedPromptTokens?: number;
 }
 
-export function recordFromChatResult(result: GatewayChatResult, extra: CallRecordExtra = {}): CallRecord {
+export function recordFromChatResult(result: TracedChatResult, extra: CallRecordExtra = {}): CallRecord {
 	// Ollama's total minus the phases it reports is the time the request waited inside Ollama.
 	const serverQueueMs = Math.max(0, result.totalMs - result.loadMs - result.promptEvalMs - result.evalMs);
 	const record: CallRecord = {

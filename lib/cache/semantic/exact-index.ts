@@ -1,4 +1,4 @@
-import type { Neighbour, VectorIndex } from './vector-index';
+import type { Neighbour, VectorIndex } from './vector-index-types';
 
 /** Rows per block: the index grows a block at a time (re-allocating one 100k x 768-d matrix stalled the event loop ~1 s). */
 const BLOCK_ROWS = 1024;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { threadId, Worker } from 'node:worker_threads';
 
 import { ExactIndex } from './exact-index';
-import type { Neighbour, VectorIndex } from './vector-index';
+import type { Neighbour, VectorIndex } from './vector-index-types';
 
 /** The part of usearch 2.x's `Index` this file uses (the addon is optional: typed here, required lazily). */
 interface UsearchIndexNative {
