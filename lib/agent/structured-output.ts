@@ -1,5 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { LRUCache } from 'lru-cache';
+import { canonicalJson } from '../json';
 
 export type OutputFormat = { type: 'text' } | { type: 'json' } | { type: 'jsonSchema'; schema: Record<string, unknown> };
 
@@ -29,15 +30,6 @@ const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false });
 const MAX_VALIDATORS = 256;
 // By canonical JSON, not object identity: each item brings its own copy of the schema.
 const compiled = new LRUCache<string, ValidateFunction>({ max: MAX_VALIDATORS });
-
-/** JSON with object keys sorted, so equal schemas give one key whatever their key order. */
-function canonicalJson(value: unknown): string {
-	return JSON.stringify(value, (_key, v: unknown) =>
-		v && typeof v === 'object' && !Array.isArray(v)
-			? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-			: v,
-	);
-}
 
 /** Compiles (once per distinct schema, in a bounded LRU) or throws InvalidSchemaError. */
 export function compileSchema(schema: Record<string, unknown>): ValidateFunction {

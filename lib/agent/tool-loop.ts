@@ -1,4 +1,5 @@
 import type { ChatRequest, Message, ToolCall } from '../ollama';
+import { canonicalJson } from '../json';
 import { MaxIterationsError, toOllamaTools, toolOutputText, type AgentTool, type ToolCallTrace } from './tool';
 
 export interface ToolLoopOptions<R extends { message: Message }> {
@@ -37,18 +38,8 @@ export interface ToolLoopResult<R> {
 	trace: ToolCallTrace[];
 }
 
-/** JSON with object keys sorted, so the same arguments in another order are the same call. */
-function canonical(value: unknown): string {
-	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-	if (value && typeof value === 'object') {
-		const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-		return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-	}
-	return JSON.stringify(value) ?? 'null';
-}
-
 /** What identifies a tool call for the repeat guard: the tool (as resolved) and its arguments. */
-export const toolCallKey = (tool: string, args: Record<string, unknown>) => `${tool.toLowerCase()}\u0000${canonical(args)}`;
+export const toolCallKey = (tool: string, args: Record<string, unknown>) => `${tool.toLowerCase()}\u0000${canonicalJson(args)}`;
 
 async function runOne(tool: AgentTool | undefined, call: ToolCall, iteration: number, signal?: AbortSignal, earlier?: ToolCallTrace): Promise<{ message: Message; trace: ToolCallTrace }> {
 	const name = call.function.name;

@@ -1,16 +1,7 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../json';
 
-/** JSON with object keys sorted, so `{a, b}` and `{b, a}` hash alike; `undefined` fields are dropped as JSON does. */
-export function canonicalJson(value: unknown): string {
-	return JSON.stringify(value, (_key, v: unknown) => {
-		if (v && typeof v === 'object' && !Array.isArray(v)) {
-			const sorted: Record<string, unknown> = {};
-			for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-			return sorted;
-		}
-		return v;
-	});
-}
+export { canonicalJson };
 
 export function sha256(text: string | Buffer): string {
 	return createHash('sha256').update(text).digest('hex');

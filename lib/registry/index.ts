@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import { Gateway, type ClusterConfig } from '../gateway';
+import { canonicalJson } from '../json';
 
 /** How long an unused gateway keeps its pools open. */
 const IDLE_CLOSE_MS = 10 * 60_000;
@@ -20,21 +21,9 @@ const registry: Registry = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY
 };
 (globalThis as Record<symbol, unknown>)[REGISTRY_KEY] = registry;
 
-function canonical(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(canonical);
-	if (value && typeof value === 'object') {
-		return Object.fromEntries(
-			Object.keys(value)
-				.sort()
-				.map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-		);
-	}
-	return value;
-}
-
 /** The registry key of a cluster: a hash, so no credential value is ever kept as a key. */
 export function clusterKey(config: ClusterConfig): string {
-	return createHash('sha256').update(JSON.stringify(canonical(config))).digest('hex');
+	return createHash('sha256').update(canonicalJson(config)).digest('hex');
 }
 
 /** The process-wide gateway for this cluster configuration, created on first use. */
