@@ -38,11 +38,7 @@ export function answerSettingsJson(request: ChatRequest): string {
 
 const canonicalSettings = (request: ChatRequest) => canonicalJson([request.tools ?? null, request.format ?? null, request.think ?? null, answerOptions(request.options)]);
 
-/** Greedy (temperature 0) or seeded sampling: the same request gives the same answer. */
-export function isDeterministic(request: ChatRequest): boolean {
-	const options = request.options ?? {};
-	return options.temperature === 0 || (options.seed !== undefined && options.seed !== null);
-}
+export { isDeterministic } from '../pipeline/cache-policy';
 
 function lastUserIndex(messages: Message[]): number {
 	for (let i = messages.length - 1; i >= 0; i--) if (messages[i].role === 'user') return i;

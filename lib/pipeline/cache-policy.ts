@@ -1,5 +1,7 @@
 import type Redis from 'ioredis';
 
+import type { ChatRequest } from '../ollama/types';
+
 /**
  * How a caller (a node) wants one call cached. It travels in `Call.hints.cache`; without it the
  * cache stage only caches embeddings. Shared by the callers above the gateway and lib/cache.
@@ -25,4 +27,13 @@ export interface CachePolicy {
 	redis?: Redis;
 	/** Encrypts cached values at rest in Redis (AES-256-GCM, key derived from this secret). */
 	encryptionKey?: string;
+}
+
+/**
+ * Greedy (temperature 0) or seeded sampling: the same request gives the same answer, so the cache
+ * may store it and single-flight may share it. One rule for both stages.
+ */
+export function isDeterministic(request: Pick<ChatRequest, 'options'>): boolean {
+	const options = request.options ?? {};
+	return options.temperature === 0 || (options.seed !== undefined && options.seed !== null);
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 
 import { Codec } from '../cache/codec';
-import type { Call, Handler, Stage } from '../pipeline';
+import { isDeterministic, type Call, type Handler, type Stage } from '../pipeline';
 import { Flight } from './flight';
 import { closeSubscribers, RedisFlight, type RedisFlightOptions } from './redis-lock';
 
@@ -31,9 +31,7 @@ export interface SingleFlightStats {
 function shareable(call: Call): boolean {
 	if (call.target || !call.hints?.cache) return false; // pinned calls (warm-up) are meant for one backend
 	if (call.kind === 'embed') return true;
-	const options = call.request.options ?? {};
-	const deterministic = options.temperature === 0 || (options.seed !== undefined && options.seed !== null);
-	return deterministic || call.hints?.cache?.nonDeterministic === true;
+	return isDeterministic(call.request) || call.hints?.cache?.nonDeterministic === true;
 }
 
 function flightKey(scope: string, call: Call): string {
