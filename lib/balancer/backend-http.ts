@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 
+import { normalizeModel } from '../ollama/model-tag';
 import type { BackendConfig } from '../ollama/types';
 
 export interface HttpAuth {
@@ -139,7 +140,4 @@ function describe(error: unknown, timeout: AbortSignal | undefined, timeoutMs: n
 	return (error as Error)?.name ?? 'request failed';
 }
 
-/** Ollama's names: a model without a tag is `:latest`. */
-export function normalizeModel(name: string): string {
-	return name.includes(':') ? name : `${name}:latest`;
-}
+export { normalizeModel };

@@ -3,3 +3,4 @@ export { DEFAULT_TIMEOUTS, resolveTimeouts, type Timeouts } from './timeouts';
 export * from './errors';
 export type * from './types';
 export { onAbort } from './abort';
+export { normalizeModel } from './model-tag';

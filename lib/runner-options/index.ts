@@ -1,3 +1,4 @@
+import { normalizeModel } from '../ollama/model-tag';
 import type { Stage } from '../pipeline';
 
 /** Options that decide how Ollama loads a model: a change makes it reload the model. */
@@ -5,7 +6,6 @@ const RUNNER_KEYS = ['num_ctx', 'num_batch', 'num_gpu', 'main_gpu', 'num_thread'
 type RunnerKey = (typeof RUNNER_KEYS)[number];
 type RunnerOptions = Partial<Record<RunnerKey, unknown>>;
 
-const normaliseModel = (model: string) => (model.includes(':') ? model : `${model}:latest`);
 
 /**
  * Keeps runner options stable per model and backend. Ollama reloads a model (seconds to
@@ -23,7 +23,7 @@ export function createRunnerOptionsStage(): Stage {
 		name: 'runner-options',
 		handle(call, next) {
 			const backend = call.target?.name ?? '?';
-			const model = normaliseModel(call.request.model);
+			const model = normalizeModel(call.request.model);
 			const key = `${backend}\u0000${model}`;
 			const requested = call.request.options as Record<string, unknown> | undefined;
 			const pinned = loaded.get(key);
