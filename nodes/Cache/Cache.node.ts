@@ -13,6 +13,7 @@ import type { Gateway } from '../../lib/gateway';
 import { cacheLayersFor } from '../shared/cache-layers';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
+import { fieldError } from '../shared/node-error';
 import { runItemsConcurrently } from '../shared/run-items';
 import { cacheCredentials, cacheProperties, cacheSubtitle } from './description';
 import { readKey, readOptions, semanticKey } from './helpers/read-key';
@@ -58,7 +59,7 @@ export class Cache implements INodeType {
 				const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '');
 				if (target === 'model') {
 					const model = String(this.getNodeParameter('model', itemIndex, '') ?? '').trim();
-					if (!model) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: the "Model" parameter is empty`, { itemIndex });
+					if (!model) throw fieldError(this.getNode(), itemIndex, 'Model', 'is empty');
 					const cluster = await gateway();
 					if (!cluster) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: invalidating a model's answers needs the Ollama Cluster credential`, { itemIndex });
 					const result = await cluster.cache.invalidate({ namespace, model }, layers);

@@ -14,18 +14,18 @@ import type { ChatRequest, EmbedRequest } from '../../lib/ollama';
 import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
-import { toItemError } from '../shared/node-error';
+import { parseKeepAlive } from '../shared/keep-alive';
+import { fieldError, toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
 
 type Work = (ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal) => Promise<IDataObject>;
 
-const fieldError = (ctx: IExecuteFunctions, itemIndex: number, field: string, problem: string) =>
-	new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${problem}`, { itemIndex });
+const parameterError = (ctx: IExecuteFunctions, itemIndex: number, field: string, problem: string) => fieldError(ctx.getNode(), itemIndex, field, problem);
 
 function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
 	const model = String(ctx.getNodeParameter('model', itemIndex, '')).trim();
-	if (!model) throw fieldError(ctx, itemIndex, 'Model', 'is empty');
+	if (!model) throw parameterError(ctx, itemIndex, 'Model', 'is empty');
 	return model;
 }
 
@@ -54,9 +54,9 @@ const warmUp: Work = async (ctx, gateway, itemIndex, signal) => {
 		.filter(Boolean);
 	const known = gateway.backends.map((b) => b.name);
 	const unknown = names.filter((n) => !known.includes(n));
-	if (unknown.length) throw fieldError(ctx, itemIndex, 'Backends', `names ${unknown.map((n) => `"${n}"`).join(', ')}, which the credential does not list (it has ${known.join(', ')})`);
-	const keepAlive = String(ctx.getNodeParameter('keepAlive', itemIndex, '')).trim();
-	const results = await gateway.warmUp({ model, keep_alive: keepAlive ? (/^-?\d+$/.test(keepAlive) ? Number(keepAlive) : keepAlive) : undefined }, { signal }, names.length ? names : undefined);
+	if (unknown.length) throw parameterError(ctx, itemIndex, 'Backends', `names ${unknown.map((n) => `"${n}"`).join(', ')}, which the credential does not list (it has ${known.join(', ')})`);
+	const keepAlive = parseKeepAlive(ctx.getNodeParameter('keepAlive', itemIndex, ''));
+	const results = await gateway.warmUp({ model, keep_alive: keepAlive }, { signal }, names.length ? names : undefined);
 	return { model, backends: results.map((r) => ({ backend: r.backend, loadMs: r.loadMs, totalMs: r.latencyMs })) };
 };
 
@@ -69,9 +69,9 @@ const sendRequest: Work = async (ctx, gateway, itemIndex, signal) => {
 		try {
 			body = (typeof raw === 'string' ? JSON.parse(raw || '{}') : raw) as Record<string, unknown>;
 		} catch (error) {
-			throw fieldError(ctx, itemIndex, 'Body (JSON)', `is not valid JSON: ${(error as Error).message}`);
+			throw parameterError(ctx, itemIndex, 'Body (JSON)', `is not valid JSON: ${(error as Error).message}`);
 		}
-		if (!body || typeof body !== 'object' || Array.isArray(body)) throw fieldError(ctx, itemIndex, 'Body (JSON)', 'must be a JSON object');
+		if (!body || typeof body !== 'object' || Array.isArray(body)) throw parameterError(ctx, itemIndex, 'Body (JSON)', 'must be a JSON object');
 	}
 	if (method === 'POST' && path === '/api/chat') return { ...(await gateway.chat(body as unknown as ChatRequest, { signal })) } as unknown as IDataObject;
 	if (method === 'POST' && path === '/api/embed') return { ...(await gateway.embed(body as unknown as EmbedRequest, { signal })) } as unknown as IDataObject;
@@ -80,7 +80,7 @@ const sendRequest: Work = async (ctx, gateway, itemIndex, signal) => {
 	try {
 		reply = await sendApiRequest(gateway.balancer, gateway.backends, { method, path, body, timeoutMs, signal });
 	} catch (error) {
-		if (/not an Ollama API path/.test((error as Error).message)) throw fieldError(ctx, itemIndex, 'Path', (error as Error).message.replace(/^"[^"]*" /, ''));
+		if (/not an Ollama API path/.test((error as Error).message)) throw parameterError(ctx, itemIndex, 'Path', (error as Error).message.replace(/^"[^"]*" /, ''));
 		throw toItemError(ctx.getNode(), error, itemIndex);
 	}
 	if (reply.status >= 400) {

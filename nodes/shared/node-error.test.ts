@@ -1,7 +1,7 @@
 import type { INode } from 'n8n-workflow';
 
 import { BackendUnreachableError, ModelNotFoundError } from '../../lib/ollama';
-import { toItemError } from './node-error';
+import { fieldError, toItemError } from './node-error';
 
 const node = { name: 'Team Agent', type: 'n8n-nodes-agent-team.teamAgent', typeVersion: 1, parameters: {}, id: '1', position: [0, 0] } as INode;
 
@@ -16,5 +16,14 @@ describe('toItemError', () => {
 		const error = toItemError(node, new ModelNotFoundError('gpu-7', 'x:1b', 'not found'), 0);
 		expect(error.message).toMatch(/^Item 0: Model "x:1b" is not available on Ollama backend "gpu-7"/);
 		expect(error.description).toBe('Check the "Model" parameter.');
+	});
+});
+
+describe('fieldError', () => {
+	it('names the item and the field as the editor labels it, and keeps the item index for n8n', () => {
+		const error = fieldError(node, 3, 'Max Tokens', 'must be -1 or a positive whole number', 'Leave it at -1 for no limit.');
+		expect(error.message).toBe('Item 3: the "Max Tokens" parameter must be -1 or a positive whole number');
+		expect(error.description).toBe('Leave it at -1 for no limit.');
+		expect(error.context.itemIndex).toBe(3);
 	});
 });

@@ -10,6 +10,15 @@ const FIELD_OF_ERROR: Record<string, string> = {
 	ModelNotFoundError: 'Model',
 };
 
+/**
+ * The error for a parameter a user set wrongly: names the item and the field as the editor labels
+ * it (`Item 3: the "Max Tokens" parameter must be …`). Every node builds these through here, so the
+ * wording is the same everywhere.
+ */
+export function fieldError(node: INode, itemIndex: number, field: string, problem: string, description?: string): NodeOperationError {
+	return new NodeOperationError(node, `Item ${itemIndex}: the "${field}" parameter ${problem}`, { itemIndex, description });
+}
+
 /** A NodeOperationError naming the item (and the field, when one is to blame). */
 export function toItemError(node: INode, error: unknown, itemIndex: number): NodeOperationError {
 	if (error instanceof NodeOperationError) return error;

@@ -1,8 +1,8 @@
-import { NodeOperationError } from 'n8n-workflow';
 
 import type { LayerChoice } from '../../../lib/cache';
 import type { CachePolicy } from '../../../lib/pipeline';
 import type { ParameterReader } from '../../shared/constant-parameters';
+import { fieldError } from '../../shared/node-error';
 
 interface CacheSettings {
 	mode?: 'off' | 'exact' | 'semantic';
@@ -21,7 +21,7 @@ export function readCachePolicy(ctx: ParameterReader, itemIndex: number, layers:
 	const settings = (ctx.getNodeParameter('options.cache.settings', itemIndex, {}) ?? {}) as CacheSettings;
 	const mode = settings.mode ?? 'off';
 	if (mode === 'off' || settings.skip) return undefined;
-	const fail = (field: string, message: string) => new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex });
+	const fail = (field: string, message: string) => fieldError(ctx.getNode(), itemIndex, field, message);
 	const namespace = String(settings.namespace ?? '').trim() || String(ctx.getWorkflow().id ?? 'workflow');
 	if (settings.threshold !== undefined && !(settings.threshold > 0 && settings.threshold <= 1)) throw fail('Similarity Threshold', 'must be between 0 and 1');
 	return {

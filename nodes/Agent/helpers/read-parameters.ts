@@ -1,10 +1,11 @@
-import { NodeOperationError } from 'n8n-workflow';
 
 import type { AgentRunInput, OutputFormat } from '../../../lib/agent';
 import type { ChatRequest } from '../../../lib/ollama';
 import type { ContextDocument, FitStrategy, TokenEncoding } from '../../../lib/tokens';
 import type { ParameterReader } from '../../shared/constant-parameters';
 import { ROLE_PROMPTS, type Role } from '../roles';
+import { parseKeepAlive } from '../../shared/keep-alive';
+import { fieldError } from '../../shared/node-error';
 
 interface AgentOptions {
 	summaryItem?: boolean;
@@ -48,16 +49,11 @@ export function ollamaOptions(options: AgentOptions, fail: (field: string, messa
 	return result;
 }
 
-export function keepAliveOf(options: AgentOptions): string | number | undefined {
-	const keepAlive = String(options.keepAlive ?? '').trim();
-	if (!keepAlive) return undefined;
-	return /^-?\d+$/.test(keepAlive) ? Number(keepAlive) : keepAlive;
-}
+export const keepAliveOf = (options: AgentOptions): string | number | undefined => parseKeepAlive(options.keepAlive);
 
 /** Reads and checks the node's parameters for one item; errors name the item and the field. */
 export function readAgentInput(ctx: ParameterReader, itemIndex: number): AgentRunInput {
-	const fail = (field: string, message: string, description?: string) =>
-		new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex, description });
+	const fail = (field: string, message: string, description?: string) => fieldError(ctx.getNode(), itemIndex, field, message, description);
 
 	const model = String(ctx.getNodeParameter('model', itemIndex, '') ?? '').trim();
 	if (!model) throw fail('Model', 'is empty');

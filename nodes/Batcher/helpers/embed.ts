@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { DynamicBatcher, isInputError, type MemberOutcome } from '../../../lib/batching';
+import { fieldError } from '../../shared/node-error';
 import type { Gateway, GatewayEmbedResult } from '../../../lib/gateway';
 import { runItemsConcurrently } from '../../shared/run-items';
 import { readBatchingSettings, requiredText } from './read-options';
@@ -11,7 +12,7 @@ function textsOf(ctx: IExecuteFunctions, itemIndex: number): { texts: string[]; 
 	if (Array.isArray(value)) {
 		const bad = value.findIndex((v) => typeof v !== 'string' || !v.trim());
 		if (value.length === 0 || bad >= 0) {
-			throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "Text" parameter must be a text or a list of non-empty texts${bad >= 0 ? ` (entry ${bad} is not)` : ''}`, { itemIndex });
+			throw fieldError(ctx.getNode(), itemIndex, 'Text', `must be a text or a list of non-empty texts${bad >= 0 ? ` (entry ${bad} is not)` : ''}`);
 		}
 		return { texts: value as string[], single: false };
 	}

@@ -1,6 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { DynamicBatcher, type MemberOutcome } from '../../../lib/batching';
+import { fieldError } from '../../shared/node-error';
 import type { Gateway, GatewayChatResult } from '../../../lib/gateway';
 import type { ChatRequest, Message } from '../../../lib/ollama';
 import { runItemsConcurrently } from '../../shared/run-items';
@@ -41,7 +42,7 @@ export async function generateItems(ctx: IExecuteFunctions, gateway: Gateway): P
 
 	return await runItemsConcurrently(ctx, async (itemIndex, signal): Promise<IDataObject> => {
 		const model = String(ctx.getNodeParameter('model', itemIndex, '') ?? '').trim();
-		if (!model) throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "Model" parameter is empty`, { itemIndex });
+		if (!model) throw fieldError(ctx.getNode(), itemIndex, 'Model', 'is empty');
 		const prompt = requiredText(ctx, 'prompt', 'Prompt', itemIndex);
 		const system = String(ctx.getNodeParameter('systemPrompt', itemIndex, '') ?? '').trim();
 		const messages: Message[] = system ? [{ role: 'system', content: system }] : [];

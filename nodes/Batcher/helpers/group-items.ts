@@ -2,6 +2,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 
 import { groupByCount, groupByPredictedLength, groupByTokenBudget, type ItemGroup } from '../../../lib/batching';
 import { countTextTokens } from '../../../lib/tokens';
+import { fieldError } from '../../shared/node-error';
 
 type GroupBy = 'count' | 'tokens' | 'predictedLength';
 
@@ -12,8 +13,7 @@ type GroupBy = 'count' | 'tokens' | 'predictedLength';
 export function groupItems(ctx: IExecuteFunctions): INodeExecutionData[] {
 	const items = ctx.getInputData();
 	const groupBy = ctx.getNodeParameter('groupBy', 0, 'count') as GroupBy;
-	const fail = (field: string, message: string, itemIndex = 0) =>
-		new NodeOperationError(ctx.getNode(), `${itemIndex === undefined ? '' : `Item ${itemIndex}: `}the "${field}" parameter ${message}`, { itemIndex });
+	const fail = (field: string, message: string, itemIndex = 0) => fieldError(ctx.getNode(), itemIndex, field, message);
 	const batchSize = ctx.getNodeParameter('batchSize', 0, 10) as number;
 	if (!Number.isInteger(batchSize) || batchSize < 1) throw fail('Batch Size', `must be a positive whole number, got ${batchSize}`);
 

@@ -1,7 +1,9 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import type { BatcherOptions } from '../../../lib/batching';
+import { fieldError } from '../../shared/node-error';
 import type { GatewayCallOptions } from '../../../lib/gateway';
+import { parseKeepAlive } from '../../shared/keep-alive';
 
 interface RawOptions {
 	maxBatchDelayMs?: number;
@@ -40,11 +42,10 @@ export function readBatchingSettings(ctx: IExecuteFunctions, itemIndex = 0): Bat
 	if (limit !== undefined && target !== undefined && target > limit) throw fail('Batch Size Target', `(${target}) cannot be above the Batch Size Limit (${limit})`);
 	const queueTimeout = raw.queueTimeout;
 	if (queueTimeout !== undefined && !(Number.isFinite(queueTimeout) && queueTimeout >= 0)) throw fail('Queue Timeout (Seconds)', `must be 0 or more, got ${queueTimeout}`);
-	const keepAlive = String(raw.keepAlive ?? '').trim();
 	return {
 		batcher: { maxDelayMs: delay, targetSize: target, limit },
 		call: { priority: raw.priority ?? 0, queueTimeoutMs: queueTimeout ? queueTimeout * 1000 : undefined },
-		keepAlive: keepAlive ? (/^-?\d+$/.test(keepAlive) ? Number(keepAlive) : keepAlive) : undefined,
+		keepAlive: parseKeepAlive(raw.keepAlive),
 		raw,
 	};
 }
@@ -53,6 +54,6 @@ export function readBatchingSettings(ctx: IExecuteFunctions, itemIndex = 0): Bat
 export function requiredText(ctx: IExecuteFunctions, name: string, field: string, itemIndex: number): string {
 	const value = ctx.getNodeParameter(name, itemIndex, '');
 	const text = typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value);
-	if (!text.trim()) throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter is empty`, { itemIndex });
+	if (!text.trim()) throw fieldError(ctx.getNode(), itemIndex, field, 'is empty');
 	return text;
 }

@@ -1,7 +1,8 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { Gateway } from '../../../lib/gateway';
 import type { SemanticKey } from '../../../lib/cache';
+import { fieldError } from '../../shared/node-error';
 
 export interface CacheItemOptions {
 	ttl?: number;
@@ -11,8 +12,7 @@ export interface CacheItemOptions {
 	skip?: boolean;
 }
 
-const fail = (ctx: IExecuteFunctions, itemIndex: number, field: string, message: string) =>
-	new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex });
+const fail = (ctx: IExecuteFunctions, itemIndex: number, field: string, message: string) => fieldError(ctx.getNode(), itemIndex, field, message);
 
 /** The item's key value (any JSON) and namespace; errors name the item and the field. */
 export function readKey(ctx: IExecuteFunctions, itemIndex: number, field = 'key'): { keyValue: unknown; namespace: string } {

@@ -1,8 +1,9 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_BUDGETS, type ModelMemberConfig, type OrchestratorInput, type Strategy } from '../../../lib/orchestrator';
 import type { CachePolicy } from '../../../lib/pipeline';
 import { ROLE_PROMPTS, type Role } from '../../Agent/roles';
+import { fieldError } from '../../shared/node-error';
 
 interface OrchestratorOptions {
 	debateRounds?: number;
@@ -35,7 +36,7 @@ export function readOptions(ctx: IExecuteFunctions, itemIndex: number): Orchestr
 
 /** Reads and checks the node's parameters for one item; errors name the item and the field. */
 export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number, cache?: CachePolicy): { input: OrchestratorInput; members: ModelMemberConfig[] } {
-	const fail = (field: string, message: string) => new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${message}`, { itemIndex });
+	const fail = (field: string, message: string) => fieldError(ctx.getNode(), itemIndex, field, message);
 	const text = (value: unknown) => (typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value));
 
 	const task = text(ctx.getNodeParameter('task', itemIndex, ''));
