@@ -2,6 +2,6 @@
 // composes them, so a call can be followed downward: gateway → stages → transport.
 export type { Backend } from './backend';
 export { isDeterministic, type CachePolicy } from './cache-policy';
-export { compose, passThrough, type Call, type Handler, type Stage } from './stage';
+export { compose, type Call, type Handler, type Stage } from './stage';
 export type { AttemptOutcome, Lease, Router } from './router';
 export { newTrace, type CallTrace, type TracedChatResult, type TracedEmbedResult } from './trace';

@@ -18,7 +18,7 @@ export class LengthPredictor {
 	private key(call: Call): string | undefined {
 		if (call.kind !== 'chat') return undefined;
 		const system = call.request.messages?.find((m) => m.role === 'system')?.content ?? '';
-		return `${call.request.model}\u0000${call.hints?.namespace ?? system}`;
+		return `${call.request.model}\u0000${system}`;
 	}
 
 	predict(call: Call): number {
