@@ -10,6 +10,7 @@ import {
 	resolveReserveOutput,
 	type ChatMessage,
 	type ContextDocument,
+	type FitResult,
 	type FitStrategy,
 	type TokenCalibrator,
 	type TokenEncoding,
@@ -76,11 +77,11 @@ export interface AgentRunResult {
 		numCtx: number;
 		/** The fitted request's size as the budget counted it (calibrated estimate, tool definitions excluded). */
 		fittedPromptTokens: number;
-		dropped: { turns: number; documents: number; chunks: number; tokens: number };
-		summarized?: { turns: number; tokensBefore: number; tokensAfter: number };
+		dropped: FitResult['dropped'];
+		summarized?: FitResult['summarized'];
 		tokensSaved: number;
 		compactedChars: number;
-		strategy: FitStrategy;
+		strategy: FitResult['strategy'];
 	};
 	trace: ToolCallTrace[];
 	warnings: string[];
