@@ -19,6 +19,7 @@ import { Ollama } from 'ollama';
 import { Gateway, type ClusterConfig } from '../lib/gateway';
 import type { SchedulerOptions } from '../lib/scheduler';
 import { startSimulator, type Simulator } from '../test/simulator';
+import { goal } from './goals';
 import type { BenchArgs } from './run';
 import { fmt, summarise } from './stats';
 
@@ -115,6 +116,19 @@ async function generation(sim: Simulator, total: number, scheduler?: SchedulerOp
 	}
 }
 
+/** The same requests as plainGeneration(sim, count, 1), one at a time through a gateway: each request's latency, in index order. */
+async function gatewayOneAtATime(sim: Simulator, count: number): Promise<number[]> {
+	const gateway = new Gateway({ backends: [{ name: 'sim', baseUrl: sim.url, weight: 1, parallel: SLOTS }] });
+	try {
+		await gateway.warmUp({ model: CHAT });
+		const latencies: number[] = [];
+		for (let i = 0; i < count; i++) latencies.push((await timed(() => gateway.chat(chatRequest(i)))).ms);
+		return latencies;
+	} finally {
+		await gateway.close();
+	}
+}
+
 async function plainGeneration(sim: Simulator, total: number, concurrency: number) {
 	const client = new Ollama({ host: sim.url });
 	await client.chat({ model: CHAT, messages: [] });
@@ -184,6 +198,10 @@ export async function run(args: BenchArgs) {
 		// 2. generation, 3 ways
 		const allAtOnce = await plainGeneration(sim, total, total);
 		const oneAtATime = await plainGeneration(sim, serial, 1);
+		// What the whole gateway adds to a request, end to end: the same requests one at a time
+		// (no slot wait) through the gateway and through the plain client, compared request by request.
+		const gatewaySerial = await gatewayOneAtATime(sim, serial);
+		const added = summarise(gatewaySerial.map((ms, i) => ms - oneAtATime.outcomes[i].ms));
 		const scheduled = await generation(sim, total);
 		const gen = [
 			report('all at once into Ollama', allAtOnce.outcomes, allAtOnce.wallMs, { slotUtilisation: allAtOnce.utilisation }),
@@ -197,6 +215,7 @@ export async function run(args: BenchArgs) {
 			}),
 		];
 		results.generation = gen;
+		results.addedLatencyOneAtATimeMs = { p50: added.p50, p99: added.p99, requests: serial };
 		console.log(`\n2. ${total} generation requests of mixed lengths on ${SLOTS} slots`);
 		console.log('                                    req/s   p50 ms   p99 ms  slot use  503s  failed');
 		for (const g of gen) {
@@ -205,7 +224,12 @@ export async function run(args: BenchArgs) {
 			);
 		}
 		console.log(
-			`scheduler's added latency (slot free or call arrived -> dispatched; goal p99 < 1 ms): p50 ${fmt(scheduled.dispatch.p50 ?? NaN, 3)} ms, p99 ${fmt(scheduled.dispatch.p99 ?? NaN, 3)} ms, max ${fmt(scheduled.dispatch.max ?? NaN, 3)} ms; at most ${scheduled.maxAtOllama} calls at Ollama`,
+			`added latency end to end, the same ${serial} requests one at a time through the gateway vs the plain client, request by request (goal p50 < 1 ms): p50 ${fmt(added.p50, 3)} ms, p99 ${fmt(added.p99, 3)} ms`,
+		);
+		goal('gateway: added latency per request, one at a time, p50', added.p50, '<', 1, ' ms');
+		goal('gateway scheduler: failed requests', scheduled.outcomes.filter((o) => !o.ok).length, '==', 0);
+		console.log(
+			`  inside it, the scheduler's dispatch (slot free or call arrived -> handed over): p50 ${fmt(scheduled.dispatch.p50 ?? NaN, 3)} ms, p99 ${fmt(scheduled.dispatch.p99 ?? NaN, 3)} ms, max ${fmt(scheduled.dispatch.max ?? NaN, 3)} ms; at most ${scheduled.maxAtOllama} calls at Ollama`,
 		);
 		console.log(
 			`  end to end, the whole gateway beyond its queue wait and the HTTP call (includes the in-process simulator's turns on the shared event loop and GC): p50 ${fmt(scheduled.overheadP50, 3)} ms, p99 ${fmt(scheduled.overheadP99, 3)} ms`,
@@ -228,6 +252,7 @@ export async function run(args: BenchArgs) {
 				gateway: { failed: gwCold.filter((s) => s.status === 'rejected').length, http503: coldSim.stats.rejected503 },
 			};
 			results.coldBurst = cold;
+			goal('cold model burst through the gateway: failed requests', cold.gateway.failed, '==', 0);
 			console.log(`\n3. cold model, burst of ${total}, OLLAMA_MAX_QUEUE 20: plain client ${cold.plain.failed} failed (${cold.plain.http503} x 503); gateway ${cold.gateway.failed} failed (${cold.gateway.http503} x 503 seen, requeued)`);
 		} finally {
 			await coldSim.close();
@@ -244,8 +269,9 @@ export async function run(args: BenchArgs) {
 		results.executions = { executions, without, with: withCoalescing };
 		console.log(`\n4. ${executions} concurrent single-text executions: without coalescing ${without.calls} backend calls, p99 ${fmt(without.p99, 1)} ms; with ${withCoalescing.calls} calls, p99 ${fmt(withCoalescing.p99, 1)} ms`);
 
-		// 5. multi-bin vs FIFO
-		const fifo = report('FIFO', scheduled.outcomes, scheduled.wallMs);
+		// 5. multi-bin vs FIFO, side by side: the same requests, one run right after the other
+		const fifoRun = await generation(sim, total);
+		const fifo = report('FIFO', fifoRun.outcomes, fifoRun.wallMs);
 		const binned = await generation(sim, total, { multiBin: true });
 		const multi = report('multi-bin', binned.outcomes, binned.wallMs);
 		results.multiBin = { fifo, multiBin: multi };

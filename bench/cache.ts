@@ -25,6 +25,7 @@ import { closeRedisClient, createRedisClient } from '../lib/redis';
 import { startTestRedis } from '../test/helpers/redis-server';
 import { spawnSimulator } from '../test/helpers/spawn-simulator';
 import { rngFromSeed } from '../test/simulator/rng';
+import { goal } from './goals';
 import type { BenchArgs } from './run';
 import { fmt, runConcurrent, summarise } from './stats';
 
@@ -134,6 +135,8 @@ export async function run(args: BenchArgs) {
 		const bareGet = both(await latencies(2000, () => client.getBuffer(l2Key)));
 		const uncached = both(await latencies(200, () => gateway.chat({ ...request, options: { temperature: 0.5 } })));
 		result.hits = { l1, l2, bareRedisGet: bareGet, uncachedBackendCall: uncached };
+		goal('L1 hit p99, 4 KB prompt', l1.wall.p99 * 1000, '<', 50, ' µs');
+		goal('L2 (Redis) hit p99', l2.wall.p99, '<', 1, ' ms');
 		console.log(
 			`1. hit latency, 4 KB prompt, through gateway.chat: L1 ${show(l1, us)}; L2 (Redis, loopback) ${show(l2, us)}; a bare ioredis GET of the same value ${show(bareGet, us)}; uncached call to the simulator p50 ${fmt(uncached.wall.p50)} ms (x${fmt(uncached.wall.p50 / l1.wall.p50, 0)} the L1 hit)`,
 		);
@@ -200,6 +203,7 @@ export async function run(args: BenchArgs) {
 					);
 					const expected = Array.from({ length: queries }, (_, i) => (i * 7919) % maxSize).filter((t) => t < size).length;
 					semantic[`${kind}@${size}`] = { ...s, searchOnly, buildMs, firstLookupMs, maxStallMs, recall: expected ? found / expected : null };
+					if (kind === 'usearch' && size >= 100_000) goal(`semantic lookup p99, ${size} x 768-d, usearch`, s.wall.p99, '<', 5, ' ms');
 					console.log(
 						`2. semantic lookup, ${size} x 768-d, ${kind}: ${show(s, (ms) => `${fmt(ms)} ms`)}; search alone ${show(searchOnly, (ms) => `${fmt(ms)} ms`)} (index rebuilt from Redis in ${fmt(buildMs / 1000, 1)} s, first lookup answered after ${fmt(firstLookupMs / 1000, 2)} s, longest event-loop stall ${fmt(maxStallMs, 0)} ms; recall of the stored near-copy ${found}/${expected})`,
 					);
@@ -233,6 +237,7 @@ export async function run(args: BenchArgs) {
 			throughputRatio: plain.wallMs / cached.wallMs,
 		};
 		result.workload = workload;
+		goal('2,000 requests with 50 % repeats: cached / uncached throughput', workload.throughputRatio, '>=', 1.9, '×');
 		console.log(`3. ${requests} requests, 50 % repeats, 16 at a time: uncached ${fmt(plain.wallMs, 0)} ms, ${c1 - c0} backend calls; cached ${fmt(cached.wallMs, 0)} ms, ${c2 - c1} backend calls -> ${fmt(workload.throughputRatio)}x throughput`);
 
 		// 4. 100 identical concurrent requests
@@ -257,6 +262,8 @@ export async function run(args: BenchArgs) {
 		await shared.close();
 		const twoProcesses = (await chats()) - s1;
 		result.singleFlight = { oneProcess, twoProcesses };
+		goal('100 identical concurrent requests, one process: backend calls', oneProcess, '==', 1);
+		goal('100 identical concurrent requests, two processes: backend calls', twoProcesses, '==', 1);
 		console.log(`4. 100 identical concurrent requests: ${oneProcess} backend call(s) in one process; ${twoProcesses} across two processes sharing Redis (50 + 50)`);
 
 		// 5. paraphrase set

@@ -6,6 +6,8 @@
 import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { formatGoal, goalChecks } from './goals';
+
 export type BenchArgs = Record<string, string | boolean>;
 
 function parseArgs(argv: string[]): { name?: string; args: BenchArgs } {
@@ -39,8 +41,15 @@ async function main() {
 	const dir = join(__dirname, 'results');
 	mkdirSync(dir, { recursive: true });
 	const file = join(dir, `${name}.json`);
-	writeFileSync(file, JSON.stringify({ name, date: new Date().toISOString(), node: process.version, result }, null, 2));
+	const goals = goalChecks();
+	writeFileSync(file, JSON.stringify({ name, date: new Date().toISOString(), node: process.version, goals, result }, null, 2));
 	console.log(`\nresults written to ${file}`);
+	if (goals.length) {
+		console.log(`\ngoals (${goals.filter((g) => g.met).length} of ${goals.length} met):`);
+		for (const check of goals) console.log(`  ${formatGoal(check)}`);
+	}
+	// A missed goal fails the command, so a regression is seen.
+	if (goals.some((g) => !g.met)) process.exitCode = 1;
 }
 
 main().catch((error) => {

@@ -12,6 +12,7 @@ import { Ollama } from 'ollama';
 
 import { Gateway } from '../lib/gateway';
 import { spawnSimulator } from '../test/helpers/spawn-simulator';
+import { goal } from './goals';
 import type { BenchArgs } from './run';
 import { fmt, runConcurrent, summarise } from './stats';
 
@@ -132,6 +133,8 @@ export async function run(args: BenchArgs) {
 	console.log(
 		`\ngateway/raw throughput at concurrency ${concurrency}: ${fmt(result.gatewayVsRawThroughput, 3)} (goal >= 0.7); gateway/raw stream ${fmt(result.gatewayVsRawStreamThroughput, 3)}; gateway/plain ${fmt(result.gatewayVsPlainThroughput, 3)}`,
 	);
+	goal(`transport: gateway / raw node:http throughput at concurrency ${concurrency}`, result.gatewayVsRawThroughput, '>=', 0.7, '×');
+	goal('transport: added p50 at concurrency 1 vs raw', result.addedP50MsAtConcurrency1, '<=', 0.1, ' ms');
 	console.log(`client CPU per call at concurrency ${concurrency}: gateway/raw ${fmt(result.gatewayVsRawCpuPerCall, 3)} (the simulator's CPU is not counted)`);
 	console.log(
 		`added p50 at concurrency 1: ${fmt(result.addedP50MsAtConcurrency1, 3)} ms vs raw (goal <= 0.1), ${fmt(result.addedP50MsVsRawStreamAtConcurrency1, 3)} ms vs raw streaming, ${fmt(result.addedP50MsVsPlainAtConcurrency1, 3)} ms vs plain Ollama`,
