@@ -10,4 +10,6 @@ module.exports = {
   // Tests start servers (simulator, redis-server); a leaked handle must fail loudly, not hang CI.
   forceExit: false,
   maxWorkers: 2,
+  // Each suite's run time at the end, slowest first (CI's log shows which suites grow slow).
+  reporters: ['default', '<rootDir>/test/helpers/suite-times-reporter.js'],
 };
