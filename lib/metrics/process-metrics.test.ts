@@ -145,3 +145,19 @@ describe('ProcessMetrics queue section', () => {
 		expect(metrics.snapshot().queue).toBeUndefined();
 	});
 });
+
+describe('ProcessMetrics errors by kind', () => {
+	it('counts failed calls per error kind, bounded like names, and reset clears them', () => {
+		const metrics = new ProcessMetrics({ maxNames: 2 });
+		metrics.record(record());
+		expect(metrics.snapshot().errorsByKind).toBeUndefined();
+		metrics.record(record({ ok: false, error: 'TIMEOUT' }));
+		metrics.record(record({ ok: false, error: 'TIMEOUT' }));
+		metrics.record(record({ ok: false, error: 'BUSY' }));
+		metrics.record(record({ ok: false, error: 'UNREACHABLE' }));
+		metrics.record(record({ ok: false }));
+		expect({ ...metrics.snapshot().errorsByKind }).toEqual({ TIMEOUT: 2, BUSY: 1, '(other)': 2 });
+		metrics.reset();
+		expect(metrics.snapshot().errorsByKind).toBeUndefined();
+	});
+});

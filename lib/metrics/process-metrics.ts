@@ -47,6 +47,7 @@ export class ProcessMetrics {
 	private readonly maxNames: number;
 	private readonly byBackend = new Map<string, Aggregate>();
 	private readonly byModel = new Map<string, Aggregate>();
+	private readonly errorsByKind = new Map<string, number>();
 	private since: Date | null = null;
 	private readonly queues = new Set<QueueSource>();
 
@@ -60,6 +61,11 @@ export class ProcessMetrics {
 		const counts = countsOf(record);
 		this.add(this.byBackend, record.backend, counts, record.latencyMs);
 		this.add(this.byModel, record.model, counts, record.latencyMs);
+		if (!record.ok) {
+			const kind = record.error ?? 'Error';
+			const key = this.errorsByKind.has(kind) || this.errorsByKind.size < this.maxNames ? kind : OTHER_NAME;
+			this.errorsByKind.set(key, (this.errorsByKind.get(key) ?? 0) + 1);
+		}
 	}
 
 	snapshot(): MetricsSnapshot {
@@ -69,6 +75,7 @@ export class ProcessMetrics {
 			byModel: toStatsRecord(this.byModel),
 		};
 		if (this.queues.size > 0) snapshot.queue = this.queueSnapshot();
+		if (this.errorsByKind.size > 0) snapshot.errorsByKind = Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(this.errorsByKind));
 		return snapshot;
 	}
 
@@ -100,6 +107,7 @@ export class ProcessMetrics {
 	reset(): void {
 		this.byBackend.clear();
 		this.byModel.clear();
+		this.errorsByKind.clear();
 		this.since = null;
 	}
 
