@@ -17,6 +17,7 @@ import { gatewayForNode } from '../shared/gateway-for-node';
 import { toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
+import { executeMetrics } from './operations/metrics';
 
 type Work = (ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal) => Promise<IDataObject>;
 
@@ -122,6 +123,7 @@ export class LoadBalancer implements INodeType {
 			const pairedItem = this.getInputData().map((_item, item) => ({ item }));
 			return [gateway.balancer.health().map((health) => ({ json: health as unknown as IDataObject, pairedItem }))];
 		}
+		if (operation === 'metrics') return [await executeMetrics(this, gateway)];
 		const work = perItem[operation];
 		if (!work) throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`);
 		return [await runItemsConcurrently(this, (itemIndex, signal) => work(this, gateway, itemIndex, signal), { window: itemWindowFor(gateway) })];

@@ -1,9 +1,11 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
+import { metricsOperation, metricsProperties } from './operations/metrics';
+
 const on = (...operation: string[]) => ({ show: { operation } });
 
 export const loadBalancerSubtitle =
-	'={{ {"selectBackend": "Select Backend", "health": "Health", "warmUp": "Warm Up", "sendRequest": "Send Request"}[$parameter["operation"]] }}';
+	'={{ {"selectBackend": "Select Backend", "health": "Health", "warmUp": "Warm Up", "sendRequest": "Send Request", "metrics": "Metrics"}[$parameter["operation"]] }}';
 
 export const loadBalancerCredentials: INodeCredentialDescription[] = [
 	{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
@@ -21,6 +23,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 			{ name: 'Health', value: 'health', action: 'Report the health of every backend', description: 'Per backend: up or down, circuit, loaded models, in flight, slots, latency, error rate' },
 			{ name: 'Warm Up', value: 'warmUp', action: 'Load a model on the backends', description: 'Load a model on every backend (or the ones named) so the first calls pay no load time' },
 			{ name: 'Send Request', value: 'sendRequest', action: 'Send a request through the balancer', description: 'Any Ollama API call through the balancer, with failover' },
+			metricsOperation,
 		],
 		default: 'selectBackend',
 	},
@@ -104,4 +107,5 @@ export const loadBalancerProperties: INodeProperties[] = [
 		displayOptions: on('sendRequest'),
 		description: 'For paths other than chat and embed (those use the credential\'s timeouts). 0 = none.',
 	},
+	...metricsProperties,
 ];
