@@ -1,6 +1,6 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
-import { metricsOperation, metricsProperties } from './operations/metrics';
+import { metricsProperties } from './operations/metrics';
 
 const on = (...operation: string[]) => ({ show: { operation } });
 
@@ -23,7 +23,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 			{ name: 'Health', value: 'health', action: 'Report the health of every backend', description: 'Per backend: up or down, circuit, loaded models, in flight, slots, latency, error rate' },
 			{ name: 'Warm Up', value: 'warmUp', action: 'Load a model on the backends', description: 'Load a model on every backend (or the ones named) so the first calls pay no load time' },
 			{ name: 'Send Request', value: 'sendRequest', action: 'Send a request through the balancer', description: 'Any Ollama API call through the balancer, with failover' },
-			metricsOperation,
+			{ name: 'Metrics', value: 'metrics', action: 'Export the gateway metrics', description: 'Calls, errors by kind, tokens, latency, queue, cache hits per layer, backend health, circuits, slots and loaded models, in Prometheus text format or JSON' },
 		],
 		default: 'selectBackend',
 	},

@@ -1,15 +1,8 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Gateway } from '../../../lib/gateway';
 import { collectGatewayMetrics, PROMETHEUS_CONTENT_TYPE, toPrometheusText } from '../../../lib/metrics';
 import { sharedRedisFor } from '../../shared/redis-for-node';
-
-export const metricsOperation: INodePropertyOptions = {
-	name: 'Metrics',
-	value: 'metrics',
-	action: 'Export the gateway metrics',
-	description: 'Calls, errors by kind, tokens, latency, queue, cache hits per layer, backend health, circuits, slots and loaded models, in Prometheus text format or JSON',
-};
 
 export const metricsProperties: INodeProperties[] = [
 	{
