@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
 import { preloadSimulatorTokenizer } from '../balancer/simulators.fixture';
 import { DEFAULT_TIMEOUTS } from '../ollama/timeouts';
 import { closeAllGateways } from '../registry';
@@ -87,7 +89,7 @@ describe('the same workflow under Development and Production (examples/agent-bas
 		sim.unloadAll();
 		const workflow = readWorkflow(join(__dirname, '..', '..', 'examples', 'agent-basic.json'));
 		for (const node of workflow.nodes) if (node.name === 'Team Agent') node.parameters = { ...node.parameters, options: { ...(node.parameters.options as object), summaryItem: true } };
-		const credential: Record<string, unknown> = { backends: { backend: [{ name: 'gpu-1', baseUrl: sim.url, weight: 1, parallel: 2 }] }, healthInterval: 0 };
+		const credential: ICredentialDataDecryptedObject = { backends: { backend: [{ name: 'gpu-1', baseUrl: sim.url, weight: 1, parallel: 2 }] }, healthInterval: 0 };
 		if (profile) credential.profile = profile;
 		const result = await runWorkflow(workflow, { credentials: { ollamaClusterApi: credential } });
 		expect(result.run.status).toBe('success');
