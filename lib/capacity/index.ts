@@ -7,3 +7,4 @@
 export { specFromShow, parseParameterSize, type ModelSpec } from './model-spec';
 export { estimateMemory, kvCacheBytes, supportsFlashAttention, weightsFromParameters, bitsPerWeight, KV_CACHE_TYPES, GPU_MINIMUM_BYTES, type KvCacheType, type MemoryEstimate, type MemoryOptions } from './memory';
 export { planCapacity, contextFor, type CapacityPlan, type PlanInput, type Recommendation, type Workload } from './plan';
+export { backendFacts, type BackendFacts, type BackendRequest } from './backend-facts';

@@ -161,3 +161,14 @@ describe('ProcessMetrics errors by kind', () => {
 		expect(metrics.snapshot().errorsByKind).toBeUndefined();
 	});
 });
+
+describe('ProcessMetrics token percentiles', () => {
+	it('keeps prompt + reply tokens of answered calls per model (not cache hits or failures)', () => {
+		const metrics = new ProcessMetrics();
+		for (const n of [100, 200, 300, 400]) metrics.record(record({ promptTokens: n, completionTokens: 10 }));
+		metrics.record(record({ promptTokens: 9000, completionTokens: 0, cacheHit: true }));
+		metrics.record(record({ ok: false, promptTokens: 9000 }));
+		expect(metrics.tokenPercentiles('llama3.1:8b')).toEqual({ p50: 210, p95: 410, max: 410, samples: 4 });
+		expect(metrics.tokenPercentiles('other')).toEqual({ p50: null, p95: null, max: null, samples: 0 });
+	});
+});

@@ -18,6 +18,7 @@ import { toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
 import { executeMetrics } from './operations/metrics';
+import { planCapacityForItem } from './operations/plan-capacity';
 
 type Work = (ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal) => Promise<IDataObject>;
 
@@ -91,7 +92,7 @@ const sendRequest: Work = async (ctx, gateway, itemIndex, signal) => {
 	return { backend: reply.backend, status: reply.status, failedOver: reply.failedOver, response: reply.body as IDataObject };
 };
 
-const perItem: Record<string, Work> = { selectBackend, warmUp, sendRequest };
+const perItem: Record<string, Work> = { selectBackend, warmUp, sendRequest, planCapacity: planCapacityForItem };
 
 export class LoadBalancer implements INodeType {
 	description: INodeTypeDescription = {
