@@ -5,7 +5,7 @@
  * here (examples/metrics-prometheus.json runs in the harness and in test:e2e).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -166,4 +166,14 @@ test('Prometheus scrapes the exposition: promtool accepts it; PromQL gives the r
 	expect(await scalar('agent_team_backend_up{backend="gpu-1"}')).toBe(1);
 	expect(await scalar(`agent_team_model_loaded{backend="gpu-1",model="${MODEL}"}`)).toBe(1);
 	expect(await scalar(`agent_team_model_decode_tokens_per_second{backend="gpu-1",model="${MODEL}"}`)).toBeGreaterThan(0);
+
+	// 3. Every query of docs/grafana-dashboard.json is valid PromQL and finds data here
+	//    (after a probe: /api/ps gives the loaded model's GPU memory).
+	await gateway.balancer.probe();
+	await scrapesPass(2);
+	const dashboard = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'grafana-dashboard.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+	const empty: string[] = [];
+	for (const panel of dashboard.panels) for (const { expr } of panel.targets) if ((await query(expr)).length === 0) empty.push(`${panel.title}: ${expr}`);
+	// an open circuit and per-kind errors need failures this workload does not make
+	expect(empty).toEqual(['Errors / s by kind: sum by (kind) (rate(agent_team_errors_total[5m]))']);
 }, 90_000);
