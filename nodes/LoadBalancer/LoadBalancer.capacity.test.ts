@@ -1,6 +1,8 @@
 import type { IWorkflowBase } from 'n8n-workflow';
 
 import { preloadSimulatorTokenizer } from '../../lib/balancer/simulators.fixture';
+import { processMetrics } from '../../lib/metrics';
+import { testRecord } from '../../lib/metrics/call-record.fixture';
 import { closeAllGateways } from '../../lib/registry';
 import { runWorkflow } from '../../test/harness/run-workflow';
 import { startSimulator, type Simulator } from '../../test/simulator';
@@ -85,6 +87,16 @@ describe('Load Balancer: Plan Capacity', () => {
 		expect(plan.error).toBeUndefined();
 		expect(plan.gpuMemorySource).toMatch(/api\/ps/);
 		expect(plan.fits).toBe(true);
+	});
+
+	it('with no workload parameters, takes the p95 tokens of the model\'s recent calls from the gateway\'s metrics', async () => {
+		processMetrics().reset();
+		for (const n of [100, 3000, 5000]) processMetrics().record(testRecord({ model: 'llama3.1:8b', promptTokens: n, completionTokens: 0 }));
+		const result = await runWorkflow(workflow({ capacityModel: 'llama3.1:8b', capacityBackends: 'gpu-1' }), { credentials: credentials(24) });
+		const [plan] = result.output('Load Balancer')[0].json.backends as unknown as Array<Plan & { workload: Record<string, unknown> }>;
+		expect(plan.workload).toMatchObject({ p95Tokens: 5000, samples: 3, source: 'gateway metrics' });
+		expect(plan.numCtx).toBe(8192);
+		processMetrics().reset();
 	});
 
 	it('names the item and the field for an unknown backend or a model no backend has', async () => {
