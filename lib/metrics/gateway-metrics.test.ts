@@ -34,10 +34,11 @@ afterAll(async () => {
 });
 
 describe('collectGatewayMetrics', () => {
-	it('without Redis: this process\'s calls, scope "process"', async () => {
-		processMetrics().record(testRecord({ backend: 'gpu-1' }));
+	it('without Redis: this process\'s calls, scope "process"; a configured backend without calls is there at 0', async () => {
+		processMetrics().record(testRecord({ backend: 'gpu-x' }));
 		const metrics = await collectGatewayMetrics(gateway);
-		expect(metrics).toMatchObject({ scope: 'process', profile: 'production', calls: { byBackend: { 'gpu-1': { calls: 1 } } }, cache: { l1Hits: 3, misses: 1 } });
+		expect(metrics).toMatchObject({ scope: 'process', profile: 'production', calls: { byBackend: { 'gpu-x': { calls: 1 }, 'gpu-1': { calls: 0, errors: 0 } } }, cache: { l1Hits: 3, misses: 1 } });
+		expect(toPrometheusText(metrics)).toContain('agent_team_backend_calls_total{backend="gpu-1"} 0\n');
 	});
 
 	it('with Redis: every worker\'s calls (scope "cluster"), not only this process\'s', async () => {
@@ -48,7 +49,8 @@ describe('collectGatewayMetrics', () => {
 		processMetrics().record(testRecord({ backend: 'only-here' }));
 		const metrics = await collectGatewayMetrics(gateway, client());
 		expect(metrics.scope).toBe('cluster');
-		expect(Object.keys(metrics.calls.byBackend).sort()).toEqual(['gpu-1', 'gpu-2']);
+		expect(Object.keys(metrics.calls.byBackend).sort()).toEqual(['gpu-1', 'gpu-2']); // not "only-here"
+		expect(metrics.calls.byBackend['gpu-1'].calls).toBe(1);
 		expect({ ...metrics.calls.errorsByKind }).toEqual({ TIMEOUT: 1 });
 		const text = toPrometheusText(metrics);
 		expect(text).toContain('agent_team_info{scope="cluster",profile="production"} 1\n');

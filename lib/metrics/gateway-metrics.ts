@@ -22,9 +22,14 @@ export async function collectGatewayMetrics(gateway: MetricsSource, redis?: Redi
 	const local = processMetrics().snapshot();
 	const calls = redis ? await new RedisMetricsStore(redis).snapshot() : local;
 	const c = gateway.cache.stats();
+	const backends = gateway.balancer.health();
+	// Every configured backend has its counters from the start (at 0), as Prometheus advises for
+	// known label values: a rate over a window that begins before its first call is then exact.
+	const byBackend = { ...calls.byBackend };
+	for (const b of backends) byBackend[b.backend] ??= { calls: 0, errors: 0, cacheHits: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, latencyMs: { p50: null, p95: null, samples: 0 } };
 	const metrics: GatewayMetrics = {
 		scope: redis ? 'cluster' : 'process',
-		calls: { since: calls.since, byBackend: calls.byBackend, byModel: calls.byModel, ...(calls.errorsByKind ? { errorsByKind: calls.errorsByKind } : {}) },
+		calls: { since: calls.since, byBackend, byModel: calls.byModel, ...(calls.errorsByKind ? { errorsByKind: calls.errorsByKind } : {}) },
 		cache: {
 			l1Hits: c.l1Hits,
 			l2Hits: c.l2Hits,
@@ -35,7 +40,7 @@ export async function collectGatewayMetrics(gateway: MetricsSource, redis?: Redi
 			embeddingMisses: c.embeddingMisses,
 			stores: c.stores,
 		},
-		backends: gateway.balancer.health(),
+		backends,
 	};
 	if (local.queue) metrics.queue = local.queue;
 	if (gateway.profile) metrics.profile = gateway.profile;
