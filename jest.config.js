@@ -4,7 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/lib', '<rootDir>/nodes', '<rootDir>/credentials', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/e2e/'],
+  // test/prometheus needs Debian's prometheus: npm run test:prometheus (installs it, then runs it alone)
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/e2e/', '/test/prometheus/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
   // Tests start servers (simulator, redis-server); a leaked handle must fail loudly, not hang CI.

@@ -71,9 +71,32 @@ export class OllamaClusterApi implements ICredentialType {
 							description:
 								"The server's OLLAMA_NUM_PARALLEL (requests it runs at once per model). 0 = learn it from the server's replies; a number you state wins.",
 						},
+						{
+							displayName: 'GPU Memory (GiB)',
+							name: 'gpuMemory',
+							type: 'number',
+							typeOptions: { minValue: 0, numberPrecision: 1 },
+							default: 0,
+							placeholder: '0',
+							description:
+								"The server's GPU memory, for the Load Balancer's Plan Capacity (Ollama does not report it). 0 = unknown: taken from /api/ps as the memory of the models loaded fully on the GPU.",
+						},
 					],
 				},
 			],
+		},
+		{
+			displayName: 'Profile',
+			name: 'profile',
+			type: 'options',
+			options: [
+				{ name: 'Custom', value: 'custom', description: "This credential's settings with the package's defaults (as before profiles existed)" },
+				{ name: 'Development', value: 'development', description: 'Fail fast: short timeouts, 1 retry, 2k context default, short-lived small cache, no embedding batching delay' },
+				{ name: 'Production', value: 'production', description: 'Long-lived cache, 8k context default, bounded queue wait, 5 retries, bigger embedding batches' },
+			],
+			default: 'custom',
+			description:
+				'Defaults for cache, batching, context, timeouts and retries. The AGENT_TEAM_PROFILE environment variable of the n8n instance overrides it; a field you change here, or an option on a node, always wins.',
 		},
 		{
 			displayName: 'API Key',

@@ -1,7 +1,8 @@
 import { STRATEGIES, type BalancerSettings, type Strategy } from '../balancer';
 import { DEFAULT_TIMEOUTS } from '../ollama/timeouts';
-import { credentialGroupValues, LOAD_BALANCING_FIELDS, TIMEOUT_FIELDS } from './credential-fields';
+import { credentialGroupValues, LOAD_BALANCING_FIELDS, TIMEOUT_FIELDS, type CredentialFieldGroup } from './credential-fields';
 import type { ClusterConfig } from './config';
+import { resolveProfile, type ProfileDefaults } from './profiles';
 
 /** The credential's decrypted data, as n8n hands it over. */
 type CredentialData = Record<string, unknown>;
@@ -11,6 +12,8 @@ interface BackendRow {
 	baseUrl?: string;
 	weight?: number;
 	parallel?: number;
+	/** GiB; 0 or absent = unknown (Plan Capacity reads /api/ps). */
+	gpuMemory?: number;
 }
 
 /** A credential that cannot describe a cluster; the message names the field, never a value. */
@@ -88,6 +91,16 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		};
 	});
 	if (backends.every((b) => b.weight === 0)) throw new ClusterConfigError('Every backend has weight 0; give one a positive weight');
+	const gpuMemoryBytes: Record<string, number> = {};
+	rows.forEach((row, index) => {
+		if (typeof row.gpuMemory === 'number' && Number.isFinite(row.gpuMemory) && row.gpuMemory > 0) gpuMemoryBytes[backends[index].name] = Math.round(row.gpuMemory * 1024 ** 3);
+	});
+	let profile;
+	try {
+		profile = resolveProfile(data.profile);
+	} catch (error) {
+		throw new ClusterConfigError((error as Error).message);
+	}
 
 	const headerRows = ((data.headers as { header?: Array<{ name?: string; value?: string }> } | undefined)?.header ?? []);
 	const headers: Record<string, string> = {};
@@ -105,8 +118,9 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		}
 		headers.Authorization = authorization;
 	}
-	const timeouts = credentialGroupValues(data, TIMEOUT_FIELDS);
-	return {
+	const custom = profile.name === 'custom';
+	const timeouts = withProfile(data, TIMEOUT_FIELDS, custom ? {} : profileTimeouts(profile.defaults));
+	const config: ClusterConfig = {
 		backends,
 		apiKey,
 		headers,
@@ -120,8 +134,42 @@ export function clusterConfigFromCredential(data: CredentialData): ClusterConfig
 		},
 		// Longest wait in the gateway queue for a backend slot; 0 = no limit (the scheduler's default).
 		scheduler: { queueTimeoutMs: seconds(timeouts.queueWait, 0) },
-		balancer: balancerSettings(credentialGroupValues(data, LOAD_BALANCING_FIELDS)),
+		balancer: balancerSettings(withProfile(data, LOAD_BALANCING_FIELDS, custom ? {} : { retries: profile.defaults.retries, healthInterval: profile.defaults.healthInterval })),
 	};
+	if (Object.keys(gpuMemoryBytes).length > 0) config.gpuMemoryBytes = gpuMemoryBytes;
+	// Custom (and every credential saved before profiles) adds nothing: today's config, to the byte.
+	if (!custom) {
+		const d = profile.defaults;
+		config.profile = { name: profile.name, source: profile.source };
+		config.embedBatching = { ...d.embedBatching };
+		config.cache = { defaultTtlSeconds: d.cache.ttlSeconds, maxEntries: d.cache.maxEntries, ...(d.cache.compress ? {} : { compressAbove: Number.MAX_SAFE_INTEGER }) };
+		if (d.defaultNumCtx > 0) config.defaultNumCtx = d.defaultNumCtx;
+	} else if (profile.source === 'environment') {
+		config.profile = { name: 'custom', source: 'environment' };
+	}
+	return config;
+}
+
+/** The profile's timeouts keyed as the 0.1 collection (seconds). */
+function profileTimeouts(d: ProfileDefaults): Record<string, number> {
+	return { connect: d.timeouts.connect, firstToken: d.timeouts.firstToken, idle: d.timeouts.idle, total: d.timeouts.total, queueWait: d.timeouts.queueWait };
+}
+
+/**
+ * The group's values with the profile filling every field the user left alone. n8n hands a field
+ * over at its default when it was never changed, so "at its default, and not saved in the 0.1
+ * collection" means "not set": the profile's value applies. A changed field wins.
+ */
+function withProfile(data: Record<string, unknown>, group: CredentialFieldGroup, fromProfile: Record<string, unknown>): Record<string, unknown> {
+	const values = credentialGroupValues(data, group);
+	const saved = (data[group.collection] ?? {}) as Record<string, unknown>;
+	for (const field of group.fields) {
+		if (!(field.key in fromProfile)) continue;
+		const value = data[field.name];
+		const untouched = (value === undefined || value === field.default) && saved[field.key] === undefined;
+		if (untouched) values[field.key] = fromProfile[field.key];
+	}
+	return values;
 }
 
 /** The credential's Load Balancing options (seconds → ms); unset ones keep the balancer's defaults. */

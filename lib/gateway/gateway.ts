@@ -1,6 +1,6 @@
 import { createEmbedCoalescerStage } from '../batching';
 import { createRouter, resolveOptions, type BalancerRouter } from '../balancer';
-import { createCacheStage, credentialScope, type CacheStage } from '../cache';
+import { createCacheStage, credentialScope, type CacheStage, type CacheStageOptions } from '../cache';
 import { OllamaTransport, type CallOptions, type ChatRequest, type ChatResult, type EmbedRequest, type EmbedResult } from '../ollama';
 import { compose, newTrace, type Call, type CallTrace, type Handler, type Stage, type TracedChatResult, type TracedEmbedResult } from '../pipeline';
 import { processMetrics } from '../metrics/process-metrics';
@@ -33,6 +33,17 @@ const sendToBackend: Handler = (call) => {
 	return call.kind === 'chat' ? target.chat(call.request, call.options) : target.embed(call.request, call.options);
 };
 
+/** The profile's cache defaults as CacheStage options; none for Custom (the cache's own defaults). */
+function profileCacheOptions(config: ClusterConfig): Partial<CacheStageOptions> {
+	const c = config.cache;
+	if (!c) return {};
+	return {
+		...(c.defaultTtlSeconds !== undefined ? { defaultTtlSeconds: c.defaultTtlSeconds } : {}),
+		...(c.maxEntries !== undefined ? { l1: { maxEntries: c.maxEntries } } : {}),
+		...(c.compressAbove !== undefined ? { redis: { compressAbove: c.compressAbove } } : {}),
+	};
+}
+
 /** A call as it enters the pipeline: the gateway's own options split from the transport's. */
 function newCall(kind: Call['kind'], request: ChatRequest | EmbedRequest, options: GatewayCallOptions): Call {
 	const { priority, queueTimeoutMs, hints, ...callOptions } = options;
@@ -62,8 +73,16 @@ export class Gateway {
 	private inFlight = 0;
 	private readonly untrackQueue: () => void;
 	lastUsed = Date.now();
+	/** The environment profile in effect (lib/gateway/profiles.ts): 'custom' unless a profile was chosen. */
+	readonly profile: string;
+	/** Each backend's GPU memory (bytes) where the credential states it, for Plan Capacity. */
+	readonly gpuMemoryBytes: Readonly<Record<string, number>>;
+	private readonly defaultNumCtx: number;
 
 	constructor(config: ClusterConfig) {
+		this.profile = config.profile?.name ?? 'custom';
+		this.gpuMemoryBytes = { ...config.gpuMemoryBytes };
+		this.defaultNumCtx = config.defaultNumCtx ?? 0;
 		this.backends = config.backends.map(
 			(backend) =>
 				new OllamaTransport(backend, {
@@ -87,7 +106,7 @@ export class Gateway {
 		this.maxInFlight = config.backends.reduce((sum, b) => sum + (b.parallel > 0 ? b.parallel : maxLearnedSlots) + lookAhead, 0);
 		this.scheduler = createSchedulerStage(this.balancer, config.scheduler);
 		this.stages = [
-			(this.cache = createCacheStage({ scope: credentialScope(config), backends: this.backends })),
+			(this.cache = createCacheStage({ scope: credentialScope(config), backends: this.backends, ...profileCacheOptions(config) })),
 			createSingleFlightStage({ scope: this.cache.scope }),
 			...(config.embedBatching === false ? [] : [createEmbedCoalescerStage({ ...DEFAULT_EMBED_BATCHING, ...config.embedBatching })]),
 			this.scheduler,
@@ -129,6 +148,8 @@ export class Gateway {
 	}
 
 	async chat(request: ChatRequest, options: GatewayCallOptions = {}): Promise<GatewayChatResult> {
+		// the profile's context default, for a call that sets none (the runner-options stage still raises it to a loaded runner's)
+		if (this.defaultNumCtx > 0 && request.options?.num_ctx === undefined) request = { ...request, options: { ...request.options, num_ctx: this.defaultNumCtx } };
 		return await this.send<ChatResult>(newCall('chat', request, options));
 	}
 

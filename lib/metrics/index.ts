@@ -17,3 +17,5 @@ export type { LatencyPercentiles } from './percentile';
 export type { AggregateCounts, AggregateStats, MetricsSnapshot, QueueCounters, QueueSnapshot } from './snapshot';
 export { ProcessMetrics, processMetrics, DEFAULT_LATENCY_WINDOW, DEFAULT_MAX_NAMES, OTHER_NAME, type ProcessMetricsOptions, type QueueSource } from './process-metrics';
 export { RedisMetricsStore, DEFAULT_METRICS_TTL_SECONDS, type RedisMetricsOptions } from './redis-metrics';
+export { toPrometheusText, PROMETHEUS_CONTENT_TYPE, type GatewayMetrics } from './prometheus';
+export { collectGatewayMetrics, type MetricsSource } from './gateway-metrics';

@@ -145,3 +145,30 @@ describe('ProcessMetrics queue section', () => {
 		expect(metrics.snapshot().queue).toBeUndefined();
 	});
 });
+
+describe('ProcessMetrics errors by kind', () => {
+	it('counts failed calls per error kind, bounded like names, and reset clears them', () => {
+		const metrics = new ProcessMetrics({ maxNames: 2 });
+		metrics.record(record());
+		expect(metrics.snapshot().errorsByKind).toBeUndefined();
+		metrics.record(record({ ok: false, error: 'TIMEOUT' }));
+		metrics.record(record({ ok: false, error: 'TIMEOUT' }));
+		metrics.record(record({ ok: false, error: 'BUSY' }));
+		metrics.record(record({ ok: false, error: 'UNREACHABLE' }));
+		metrics.record(record({ ok: false }));
+		expect({ ...metrics.snapshot().errorsByKind }).toEqual({ TIMEOUT: 2, BUSY: 1, '(other)': 2 });
+		metrics.reset();
+		expect(metrics.snapshot().errorsByKind).toBeUndefined();
+	});
+});
+
+describe('ProcessMetrics token percentiles', () => {
+	it('keeps prompt + reply tokens of answered calls per model (not cache hits or failures)', () => {
+		const metrics = new ProcessMetrics();
+		for (const n of [100, 200, 300, 400]) metrics.record(record({ promptTokens: n, completionTokens: 10 }));
+		metrics.record(record({ promptTokens: 9000, completionTokens: 0, cacheHit: true }));
+		metrics.record(record({ ok: false, promptTokens: 9000 }));
+		expect(metrics.tokenPercentiles('llama3.1:8b')).toEqual({ p50: 210, p95: 410, max: 410, samples: 4 });
+		expect(metrics.tokenPercentiles('other')).toEqual({ p50: null, p95: null, max: null, samples: 0 });
+	});
+});

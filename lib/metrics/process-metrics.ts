@@ -47,6 +47,9 @@ export class ProcessMetrics {
 	private readonly maxNames: number;
 	private readonly byBackend = new Map<string, Aggregate>();
 	private readonly byModel = new Map<string, Aggregate>();
+	private readonly errorsByKind = new Map<string, number>();
+	/** Prompt + reply tokens of the latest successful model calls, per model (Plan Capacity sizes num_ctx from them). */
+	private readonly tokensByModel = new Map<string, LatencyWindow>();
 	private since: Date | null = null;
 	private readonly queues = new Set<QueueSource>();
 
@@ -60,6 +63,17 @@ export class ProcessMetrics {
 		const counts = countsOf(record);
 		this.add(this.byBackend, record.backend, counts, record.latencyMs);
 		this.add(this.byModel, record.model, counts, record.latencyMs);
+		if (record.ok && !record.cacheHit) {
+			const key = this.tokensByModel.has(record.model) || this.tokensByModel.size < this.maxNames ? record.model : OTHER_NAME;
+			let window = this.tokensByModel.get(key);
+			if (!window) this.tokensByModel.set(key, (window = new LatencyWindow(this.window)));
+			window.push(record.promptTokens + record.completionTokens);
+		}
+		if (!record.ok) {
+			const kind = record.error ?? 'Error';
+			const key = this.errorsByKind.has(kind) || this.errorsByKind.size < this.maxNames ? kind : OTHER_NAME;
+			this.errorsByKind.set(key, (this.errorsByKind.get(key) ?? 0) + 1);
+		}
 	}
 
 	snapshot(): MetricsSnapshot {
@@ -69,6 +83,7 @@ export class ProcessMetrics {
 			byModel: toStatsRecord(this.byModel),
 		};
 		if (this.queues.size > 0) snapshot.queue = this.queueSnapshot();
+		if (this.errorsByKind.size > 0) snapshot.errorsByKind = Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(this.errorsByKind));
 		return snapshot;
 	}
 
@@ -96,10 +111,18 @@ export class ProcessMetrics {
 		return { ...total, waitMs: { ...latencyPercentiles(waits), samples: waits.length } };
 	}
 
+	/** Nearest-rank percentiles of prompt + reply tokens of the model's latest calls (answered by a model, not a cache). */
+	tokenPercentiles(model: string): { p50: number | null; p95: number | null; max: number | null; samples: number } {
+		const values = this.tokensByModel.get(model)?.values() ?? [];
+		return { ...latencyPercentiles(values), samples: values.length };
+	}
+
 	/** Clears the per-backend and per-model aggregates; queue counters belong to the gateways and stay. */
 	reset(): void {
 		this.byBackend.clear();
 		this.byModel.clear();
+		this.errorsByKind.clear();
+		this.tokensByModel.clear();
 		this.since = null;
 	}
 

@@ -5,6 +5,7 @@ export type MetricKind = 'backend' | 'model';
  *   <ns>:backend:<name>          hash of counters      <ns>:backends  set of known backend names
  *   <ns>:backend:<name>:latency  list, newest first    <ns>:models    set of known model names
  *   <ns>:model:<name>[:latency]  the same per model    <ns>:since     epoch ms of the first record
+ *   <ns>:errors                  hash: failed calls per error kind (code or class name)
  * Names are URI-encoded, so a ':' in a model name ('llama3.1:8b') cannot be read as a separator.
  */
 export class MetricKeys {
@@ -14,6 +15,10 @@ export class MetricKeys {
 
 	get since(): string {
 		return `${this.namespace}:since`;
+	}
+
+	get errorKinds(): string {
+		return `${this.namespace}:errors`;
 	}
 
 	index(kind: MetricKind): string {
@@ -36,7 +41,7 @@ export class MetricKeys {
 
 	/** The keys that are not per name. */
 	fixedKeys(): string[] {
-		return [this.since, this.index('backend'), this.index('model')];
+		return [this.since, this.index('backend'), this.index('model'), this.errorKinds];
 	}
 }
 

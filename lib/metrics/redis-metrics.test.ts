@@ -116,6 +116,25 @@ describe('RedisMetricsStore against a real redis-server', () => {
 		expect((await store.snapshot()).byModel['llama3.1:8b']).toMatchObject({ calls: 2, errors: 1, cacheHits: 1 });
 	});
 
+	it('counts failed calls per error kind across workers, in the record\'s one round trip, bounded', async () => {
+		const namespace = `kinds-${Date.now()}`;
+		const redis = client();
+		const workerA = new RedisMetricsStore(redis, { namespace, maxNames: 2 });
+		const workerB = new RedisMetricsStore(client(), { namespace, maxNames: 2 });
+		await redis.ping();
+		const writes = jest.spyOn(redis.stream, 'write');
+		await workerA.record(record({ ok: false, error: 'TIMEOUT' }));
+		expect(writes).toHaveBeenCalledTimes(1);
+		writes.mockRestore();
+		await workerB.record(record({ ok: false, error: 'TIMEOUT' }));
+		await workerB.record(record({ ok: false, error: 'BUSY' }));
+		await workerA.record(record({ ok: false, error: 'UNREACHABLE' }));
+		await workerA.record(record());
+		expect({ ...(await workerA.snapshot()).errorsByKind }).toEqual({ TIMEOUT: 2, BUSY: 1, '(other)': 1 });
+		await workerA.reset();
+		expect((await workerA.snapshot()).errorsByKind).toBeUndefined();
+	});
+
 	it('caps the latency list at the window, shared by all workers', async () => {
 		const workerA = new RedisMetricsStore(client(), { namespace: 'window', window: 5 });
 		const workerB = new RedisMetricsStore(client(), { namespace: 'window', window: 5 });

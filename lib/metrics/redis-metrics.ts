@@ -60,6 +60,14 @@ for k = 0, 1 do
 end
 return 1`;
 
+/** KEYS: the error-kind hash. ARGV: kind, other-name, max kinds, TTL. Bounded like names. */
+const ERROR_KIND_SCRIPT = `
+local kind = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], kind) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then kind = ARGV[2] end
+redis.call('HINCRBY', KEYS[1], kind, 1)
+if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
+return 1`;
+
 /**
  * The process aggregates, kept in Redis so every n8n queue-mode worker adds to the same numbers.
  * Only counters, latencies and backend/model names are written: no prompt text, no secrets.
@@ -99,7 +107,8 @@ export class RedisMetricsStore {
 		];
 		const increments = COUNTER_FIELDS.filter((field) => counts[field] !== 0).flatMap((field) => [field, String(counts[field])]);
 		const latency = String(Math.round(record.latencyMs * 10) / 10);
-		await this.redis.eval(
+		const write = this.redis.pipeline();
+		write.eval(
 			RECORD_SCRIPT,
 			keys.length,
 			...keys,
@@ -112,17 +121,21 @@ export class RedisMetricsStore {
 			String(Date.now()),
 			...increments,
 		);
+		// a failed call also counts under its kind, in the same round trip
+		if (!record.ok) write.eval(ERROR_KIND_SCRIPT, 1, this.keys.errorKinds, record.error ?? 'Error', OTHER_NAME, String(this.maxNames), String(this.ttlSeconds));
+		await execOrThrow(write);
 	}
 
 	/** Totals across every worker that records into this Redis and namespace (two round trips). */
 	async snapshot(): Promise<MetricsSnapshot> {
-		const [backends, models, since] = (await execOrThrow(
+		const [backends, models, since, errorKinds] = (await execOrThrow(
 			this.redis
 				.pipeline()
 				.smembers(this.keys.index('backend'))
 				.smembers(this.keys.index('model'))
-				.get(this.keys.since),
-		)) as [string[], string[], string | null];
+				.get(this.keys.since)
+				.hgetall(this.keys.errorKinds),
+		)) as [string[], string[], string | null, Record<string, string>];
 
 		const read = this.redis.pipeline();
 		const wanted: Array<{ kind: MetricKind; name: string }> = [];
@@ -148,6 +161,8 @@ export class RedisMetricsStore {
 			const into: Record<string, AggregateStats> = kind === 'backend' ? snapshot.byBackend : snapshot.byModel;
 			into[decodeName(name)] = toStats(counts, latencies);
 		});
+		const kinds = Object.entries(errorKinds ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+		if (kinds.length > 0) snapshot.errorsByKind = Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(kinds.map(([k, v]) => [k, Number(v)])));
 		return snapshot;
 	}
 

@@ -19,6 +19,8 @@ export interface RunSummaryData {
 	latencyMs: LatencyPercentiles;
 	byBackend: Record<string, CallCounts>;
 	byModel: Record<string, CallCounts>;
+	/** The environment profile the gateway ran with (development, production, custom), when the node said. */
+	profile?: string;
 }
 
 /** Totals for one node run: add each call's record, then report once at the end. */
@@ -33,6 +35,8 @@ export class RunSummary {
 	private readonly latencies: number[] = [];
 	private readonly byBackend = new Map<string, CallCounts>();
 	private readonly byModel = new Map<string, CallCounts>();
+
+	constructor(private readonly options: { profile?: string } = {}) {}
 
 	add(record: CallRecord): void {
 		this.calls++;
@@ -58,6 +62,7 @@ export class RunSummary {
 			latencyMs: latencyPercentiles(this.latencies),
 			byBackend: toObject(this.byBackend),
 			byModel: toObject(this.byModel),
+			...(this.options.profile ? { profile: this.options.profile } : {}),
 		};
 	}
 

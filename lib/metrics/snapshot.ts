@@ -48,6 +48,8 @@ export interface MetricsSnapshot {
 	byModel: Record<string, AggregateStats>;
 	/** This process's gateway queues (ProcessMetrics only, while at least one gateway is open: a queue is per process). */
 	queue?: QueueSnapshot;
+	/** Failed calls by error kind (code or class, see `errorLabel`); present once a call failed. Kinds are bounded like names. */
+	errorsByKind?: Record<string, number>;
 }
 
 export const COUNTER_FIELDS = ['calls', 'errors', 'cacheHits', 'promptTokens', 'completionTokens'] as const;

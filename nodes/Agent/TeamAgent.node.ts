@@ -64,7 +64,7 @@ export class TeamAgent implements INodeType {
 		const cacheLayers = await cacheLayersFor(this);
 		const store = conversationStoreFor(redis);
 		const redisMetrics = redis && new RedisMetricsStore(redis);
-		const summary = new RunSummary();
+		const summary = new RunSummary({ profile: gateway.profile });
 		const record = (entry: CallRecord) => {
 			summary.add(entry);
 			processMetrics().record(entry);

@@ -18,6 +18,8 @@ import { parseKeepAlive } from '../shared/keep-alive';
 import { fieldError, toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
+import { executeMetrics } from './operations/metrics';
+import { planCapacityForItem } from './operations/plan-capacity';
 
 type Work = (ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal) => Promise<IDataObject>;
 
@@ -90,7 +92,7 @@ const sendRequest: Work = async (ctx, gateway, itemIndex, signal) => {
 	return { backend: reply.backend, status: reply.status, failedOver: reply.failedOver, response: reply.body as IDataObject };
 };
 
-const perItem: Record<string, Work> = { selectBackend, warmUp, sendRequest };
+const perItem: Record<string, Work> = { selectBackend, warmUp, sendRequest, planCapacity: planCapacityForItem };
 
 export class LoadBalancer implements INodeType {
 	description: INodeTypeDescription = {
@@ -122,6 +124,7 @@ export class LoadBalancer implements INodeType {
 			const pairedItem = this.getInputData().map((_item, item) => ({ item }));
 			return [gateway.balancer.health().map((health) => ({ json: health as unknown as IDataObject, pairedItem }))];
 		}
+		if (operation === 'metrics') return [await executeMetrics(this, gateway)];
 		const work = perItem[operation];
 		if (!work) throw new NodeOperationError(this.getNode(), `Unknown operation "${operation}"`);
 		return [await runItemsConcurrently(this, (itemIndex, signal) => work(this, gateway, itemIndex, signal), { window: itemWindowFor(gateway) })];

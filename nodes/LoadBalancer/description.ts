@@ -1,9 +1,12 @@
 import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
+import { metricsProperties } from './operations/metrics';
+import { planCapacityProperties } from './operations/plan-capacity';
+
 const on = (...operation: string[]) => ({ show: { operation } });
 
 export const loadBalancerSubtitle =
-	'={{ {"selectBackend": "Select Backend", "health": "Health", "warmUp": "Warm Up", "sendRequest": "Send Request"}[$parameter["operation"]] }}';
+	'={{ {"selectBackend": "Select Backend", "health": "Health", "warmUp": "Warm Up", "sendRequest": "Send Request", "metrics": "Metrics", "planCapacity": "Plan Capacity"}[$parameter["operation"]] }}';
 
 export const loadBalancerCredentials: INodeCredentialDescription[] = [
 	{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
@@ -17,10 +20,12 @@ export const loadBalancerProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		options: [
-			{ name: 'Select Backend', value: 'selectBackend', action: 'Select the backend for an item', description: 'The backend the balancer would send this item to: name and base URL, for other nodes such as HTTP Request' },
 			{ name: 'Health', value: 'health', action: 'Report the health of every backend', description: 'Per backend: up or down, circuit, loaded models, in flight, slots, latency, error rate' },
-			{ name: 'Warm Up', value: 'warmUp', action: 'Load a model on the backends', description: 'Load a model on every backend (or the ones named) so the first calls pay no load time' },
+			{ name: 'Metrics', value: 'metrics', action: 'Export the gateway metrics', description: 'Calls, errors by kind, tokens, latency, queue, cache hits per layer, backend health, circuits, slots and loaded models, in Prometheus text format or JSON' },
+			{ name: 'Plan Capacity', value: 'planCapacity', action: 'Plan the capacity of the backends', description: 'Per backend: memory of weights and KV cache at each KV type, slots that fit, and the quantisation, num_ctx, OLLAMA_NUM_PARALLEL, KV cache type and flash attention to set' },
+			{ name: 'Select Backend', value: 'selectBackend', action: 'Select the backend for an item', description: 'The backend the balancer would send this item to: name and base URL, for other nodes such as HTTP Request' },
 			{ name: 'Send Request', value: 'sendRequest', action: 'Send a request through the balancer', description: 'Any Ollama API call through the balancer, with failover' },
+			{ name: 'Warm Up', value: 'warmUp', action: 'Load a model on the backends', description: 'Load a model on every backend (or the ones named) so the first calls pay no load time' },
 		],
 		default: 'selectBackend',
 	},
@@ -104,4 +109,6 @@ export const loadBalancerProperties: INodeProperties[] = [
 		displayOptions: on('sendRequest'),
 		description: 'For paths other than chat and embed (those use the credential\'s timeouts). 0 = none.',
 	},
+	...metricsProperties,
+	...planCapacityProperties,
 ];

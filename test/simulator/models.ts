@@ -22,6 +22,12 @@ export interface SimModelSpec {
 	 * A loaded runner holds num_ctx x parallel of them (default 131072 = Llama 3.1 8B: 32 x 8 x 128 x 2 x 2).
 	 */
 	kvBytesPerToken?: number;
+	/**
+	 * Architecture fields /api/show returns in model_info as `<family>.<key>` (GGUF metadata):
+	 * block_count, attention.head_count, attention.head_count_kv (left out when undefined, as
+	 * BERT-style GGUFs do), attention.key_length / value_length, vocab_size. lib/capacity reads them.
+	 */
+	architecture?: ArchitectureFields;
 	/** overrides of the simulator-wide cost model for this model */
 	loadMs?: number;
 	prefillTokensPerSec?: number;
@@ -30,6 +36,16 @@ export interface SimModelSpec {
 	capabilities?: string[];
 	/** ISO time; default a fixed date */
 	modifiedAt?: string;
+}
+
+export interface ArchitectureFields {
+	blockCount: number;
+	headCount: number;
+	headCountKV?: number;
+	keyLength?: number;
+	valueLength?: number;
+	vocabSize: number;
+	slidingWindow?: number;
 }
 
 export interface ResolvedModel {
@@ -42,6 +58,7 @@ export interface ResolvedModel {
 	embeddingLength: number;
 	size: number;
 	kvBytesPerToken: number;
+	architecture: ArchitectureFields;
 	digest: string;
 	capabilities: string[];
 	modifiedAt: string;
@@ -61,6 +78,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		embeddingLength: 3072,
 		size: 2019393189,
 		kvBytesPerToken: 114688, // 28 layers x 8 KV heads x 128 x 2 x 2
+		architecture: { blockCount: 28, headCount: 24, headCountKV: 8, vocabSize: 128256 },
 	},
 	{
 		name: 'llama3.1:8b',
@@ -72,6 +90,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		embeddingLength: 4096,
 		size: 4920753328,
 		kvBytesPerToken: 131072, // 32 layers x 8 KV heads x 128 x 2 x 2
+		architecture: { blockCount: 32, headCount: 32, headCountKV: 8, vocabSize: 128256 },
 	},
 	{
 		name: 'qwen2.5:0.5b',
@@ -83,6 +102,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		embeddingLength: 896,
 		size: 397821319,
 		kvBytesPerToken: 12288, // 24 layers x 2 KV heads x 64 x 2 x 2
+		architecture: { blockCount: 24, headCount: 14, headCountKV: 2, vocabSize: 151936 },
 	},
 	{
 		name: 'nomic-embed-text',
@@ -94,6 +114,8 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		embeddingLength: 768,
 		size: 274302450,
 		kvBytesPerToken: 36864, // 12 layers x 768 x 2 x 2
+		// nomic-bert GGUFs carry no head_count_kv (Ollama reads 1)
+		architecture: { blockCount: 12, headCount: 12, vocabSize: 30522 },
 	},
 	{
 		name: 'all-minilm',
@@ -105,6 +127,7 @@ export const DEFAULT_MODELS: SimModelSpec[] = [
 		embeddingLength: 384,
 		size: 45960996,
 		kvBytesPerToken: 9216, // 6 layers x 384 x 2 x 2
+		architecture: { blockCount: 6, headCount: 12, vocabSize: 30522 },
 	},
 ];
 
@@ -131,6 +154,7 @@ export function resolveModel(spec: SimModelSpec): ResolvedModel {
 		embeddingLength: spec.embeddingLength ?? (kind === 'embedding' ? 768 : 2048),
 		size: spec.size ?? 1_000_000_000,
 		kvBytesPerToken: spec.kvBytesPerToken ?? 131072,
+		architecture: spec.architecture ?? (kind === 'embedding' ? { blockCount: 12, headCount: 12, vocabSize: 30522 } : { blockCount: 28, headCount: 24, headCountKV: 8, vocabSize: 128256 }),
 		digest: sha256Hex(`sim-model:${name}`),
 		capabilities: spec.capabilities ?? (kind === 'embedding' ? ['embedding'] : ['completion', 'tools']),
 		modifiedAt: spec.modifiedAt ?? '2025-09-18T10:21:33.512840812Z',
@@ -167,16 +191,20 @@ export function modelInfoOf(m: ResolvedModel): Record<string, unknown> {
 		'general.quantization_version': 2,
 		[`${a}.context_length`]: m.contextLength,
 		[`${a}.embedding_length`]: m.embeddingLength,
-		[`${a}.block_count`]: m.kind === 'embedding' ? 12 : 28,
-		[`${a}.attention.head_count`]: m.kind === 'embedding' ? 12 : 24,
+		[`${a}.block_count`]: m.architecture.blockCount,
+		[`${a}.attention.head_count`]: m.architecture.headCount,
 	};
+	const arch = m.architecture;
+	if (arch.headCountKV !== undefined) info[`${a}.attention.head_count_kv`] = arch.headCountKV;
+	if (arch.keyLength !== undefined) info[`${a}.attention.key_length`] = arch.keyLength;
+	if (arch.valueLength !== undefined) info[`${a}.attention.value_length`] = arch.valueLength;
+	if (arch.slidingWindow !== undefined) info[`${a}.attention.sliding_window`] = arch.slidingWindow;
 	if (m.kind === 'embedding') {
 		info[`${a}.pooling_type`] = 1;
 		info['tokenizer.ggml.model'] = 'bert';
 	} else {
-		info[`${a}.attention.head_count_kv`] = 8;
 		info[`${a}.rope.freq_base`] = 500000;
-		info[`${a}.vocab_size`] = 128256;
+		info[`${a}.vocab_size`] = arch.vocabSize;
 		info['tokenizer.ggml.model'] = 'gpt2';
 		info['tokenizer.ggml.bos_token_id'] = 128000;
 		info['tokenizer.ggml.eos_token_id'] = 128009;
