@@ -41,6 +41,8 @@ export interface SharedStateHooks {
 const EXCHANGE_TIMEOUT_MS = 1000;
 /** Calls that found no lease count as waiting this long after the last one asked. */
 const WANT_MS = 1000;
+/** A key this worker holds no lease on is read at every this-many-th full sync (1 s at the default 200 ms). */
+const IDLE_EVERY = 5;
 
 /** One backend and model: the leases this worker holds in Redis and who waits for them. */
 interface SlotKey {
@@ -92,6 +94,8 @@ export class SharedState {
 	private pendingCircuits = new Map<string, number>();
 	private readonly slots = new Map<string, SlotKey>();
 	private seq = 0;
+	/** Full syncs so far (idle keys are read every IDLE_EVERY-th). */
+	private rounds = 0;
 	private syncing?: Promise<void>;
 	private again = false;
 	private soon?: NodeJS.Immediate;
@@ -262,12 +266,17 @@ export class SharedState {
 			const need = Math.max(0, desired - held);
 			const surplus = Math.max(0, held - Math.max(desired, inFlight));
 			k.wanted = 0;
-			if (!full && need === 0 && surplus === 0 && added.length === 0 && this.sharing) continue;
+			const idle = need === 0 && surplus === 0 && added.length === 0 && this.sharing;
+			// a key with leases is renewed every full sync; one without only has the others' count to
+			// read (for the strategies' view), every IDLE_EVERY-th: with tens of backends and models this
+			// is most of the keys, and most of the Redis load of an idle worker
+			if (idle && (!full || (k.held.length === 0 && this.rounds % IDLE_EVERY !== 0))) continue;
 			const release = surplus ? k.held.splice(k.held.length - surplus, surplus) : [];
 			keys.push(k);
 			minted.push(added);
 			requests.push(this.request(k, need, release, [...k.held, ...added]));
 		}
+		if (full) this.rounds++;
 		const replies = await reserveSlots(this.redis, requests);
 		const wasSharing = this.sharing;
 		this.sharing = true;
