@@ -259,6 +259,33 @@ describe('two routers sharing circuits, learned limits, prefixes and counts', ()
 		expect(most).toBeGreaterThanOrEqual(2);
 	});
 
+	it('a busy worker reuses the leases it holds (no Redis per call); a worker that starts waiting gets unused ones at once', async () => {
+		// a long sync period, so every exchange seen below is one a call caused
+		const make = () => {
+			const r = createRouter([fake('a', 2)], { healthIntervalMs: 0, syncMs: 5000 });
+			const c = client();
+			r.share(c);
+			routers.push(r);
+			return r;
+		};
+		const [one, two] = [make(), make()];
+		const raw = client();
+		const scripts = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await raw.info('commandstats'))?.[1] ?? 0);
+		(await acquire(one, call('load'))).release({ ok: true, durationMs: 1 });
+		const before = await scripts();
+		for (let i = 0; i < 20; i++) {
+			(await acquire(one, call(`turn ${i}`))).release({ ok: true, durationMs: 1 });
+			await settle(5); // calls a few ms apart: the exchange a release schedules runs in between
+		}
+		// before: one script to take a lease and one to give it back, for every call (40 here)
+		expect((await scripts()) - before).toBeLessThanOrEqual(2);
+		// one keeps its unused lease for up to a sync period (5 s); two asks, one gives it back at once
+		const asked = Date.now();
+		const lease = await acquire(two, call('other worker'));
+		expect(lease.backend.name).toBe('a');
+		expect(Date.now() - asked).toBeLessThan(5000);
+	});
+
 	it('a conversation follows its backend whichever worker serves the next turn', async () => {
 		const backends = [fake('a', 2), fake('b', 2), fake('c', 2)];
 		const [one, two] = pair(backends);

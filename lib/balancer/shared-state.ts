@@ -61,6 +61,10 @@ interface SlotKey {
 	othersWaiting: number;
 	/** Leases every other worker holds (last exchange). */
 	others: number;
+	/** Asked and refused at the last exchange: ask again on a 'freed' signal or at the next full sync, not on every local event. */
+	starved: boolean;
+	/** Last time every lease held was in use or wanted (unused ones are kept HOLD for the next calls). */
+	busyAt: number;
 }
 
 /**
@@ -115,7 +119,7 @@ export class SharedState {
 		this.ttlMs = Math.max(3000, syncMs * 10);
 		const prefix = redis.options.keyPrefix ?? '';
 		this.channel = `${prefix}${namespace}prefix`;
-		this.slotChannel = `${prefix}${namespace}freed`;
+		this.slotChannel = `${prefix}${namespace}slots`;
 	}
 
 	/** Whether slot leases are in force now (false while Redis is away: local limits). */
@@ -126,7 +130,7 @@ export class SharedState {
 	start(): void {
 		this.subscriber = this.redis.duplicate({ lazyConnect: false });
 		this.subscriber.on('error', (error: Error) => (this.lastError = error.message));
-		this.subscriber.on('message', (channel: string, message: string) => (channel === this.slotChannel ? this.onFreed(message) : this.onMessage(message)));
+		this.subscriber.on('message', (channel: string, message: string) => (channel === this.slotChannel ? this.onSignal(message) : this.onMessage(message)));
 		this.subscriber.subscribe(this.channel, this.slotChannel).catch((error: Error) => (this.lastError = error.message));
 		this.timer = setInterval(() => void this.sync(true), this.syncMs);
 		this.timer.unref();
@@ -216,7 +220,7 @@ export class SharedState {
 		if (!k) {
 			// hash-tagged, so the lease set and its waiters share one Redis Cluster slot
 			const tag = createHash('sha256').update(key).digest('hex').slice(0, 16);
-			k = { redisKey: this.key(`slots:{${tag}}`), held: [], capacity: 0, wanted: 0, unmet: 0, wantedAt: 0, othersWaiting: 0, others: 0 };
+			k = { redisKey: this.key(`slots:{${tag}}`), held: [], capacity: 0, wanted: 0, unmet: 0, wantedAt: 0, othersWaiting: 0, others: 0, starved: false, busyAt: 0 };
 			this.slots.set(key, k);
 		}
 		return k;
@@ -263,8 +267,13 @@ export class SharedState {
 			let desired = Math.min(inFlight + wanting, Math.max(inFlight, k.capacity));
 			// others wait: hold no more than a fair share beyond what runs
 			if (k.othersWaiting > 0) desired = Math.min(desired, Math.max(inFlight, Math.ceil(k.capacity / (k.othersWaiting + 1))));
-			const need = Math.max(0, desired - held);
-			const surplus = Math.max(0, held - Math.max(desired, inFlight));
+			// refused last time: only a 'freed' signal or a full sync asks again (no request per local event)
+			const need = k.starved && !full ? 0 : Math.max(0, desired - held);
+			// Leases not in use are kept `syncMs` for the next calls (a busy worker then needs no Redis per
+			// call), unless another worker waits for them: it says so on the channel and gets them at once.
+			const using = Math.max(desired, inFlight);
+			if (held <= using) k.busyAt = now;
+			const surplus = k.othersWaiting > 0 || now - k.busyAt >= this.syncMs ? Math.max(0, held - using) : 0;
 			k.wanted = 0;
 			const idle = need === 0 && surplus === 0 && added.length === 0 && this.sharing;
 			// a key with leases is renewed every full sync; one without only has the others' count to
@@ -289,6 +298,7 @@ export class SharedState {
 			for (let j = 1; j <= reply.granted; j++) k.held.push(`${this.workerId}:${q.seq + j}`);
 			if (reply.granted > 0 || (k.othersWaiting > 0 && reply.waiting === 0)) granted = true;
 			k.unmet = q.need - reply.granted;
+			k.starved = k.unmet > 0;
 			k.others = reply.others;
 			k.othersWaiting = reply.waiting;
 		});
@@ -342,14 +352,25 @@ export class SharedState {
 		}
 	}
 
-	/** Another worker gave leases back while this one waits for them: ask now, not at the next sync. */
-	private onFreed(redisKey: string): void {
+	/**
+	 * `f<worker> <key>`: another worker gave leases back while this one may wait for them: ask now,
+	 * not at the next sync. `w<worker> <key>`: another worker waits: give back unused leases now.
+	 */
+	private onSignal(message: string): void {
+		const space = message.indexOf(' ');
+		if (space < 0 || message.slice(1, space) === this.workerId) return;
+		const redisKey = message.slice(space + 1);
 		const prefix = this.redis.options.keyPrefix ?? '';
 		for (const k of this.slots.values()) {
-			if (`${prefix}${k.redisKey}` === redisKey && (k.unmet > 0 || k.wanted > 0)) {
+			if (`${prefix}${k.redisKey}` !== redisKey) continue;
+			if (message[0] === 'f' && (k.unmet > 0 || k.wanted > 0)) {
+				k.starved = false;
 				this.changed();
-				return;
+			} else if (message[0] === 'w' && k.held.length > 0) {
+				k.othersWaiting = Math.max(k.othersWaiting, 1);
+				this.changed();
 			}
+			return;
 		}
 	}
 

@@ -13,9 +13,10 @@ import type Redis from 'ioredis';
  * 3. (re)adds the members it holds with a fresh expiry, even past the capacity: they are calls
  *    running now (after a Redis restart, or started while Redis was away), the truth to count;
  * 4. grants up to `need` new members while the set holds fewer than `capacity`;
- * 5. records that the worker still waits (a hash with the same expiry) or not, and when members
- *    were given back while another worker waits, publishes the key on `channel` so it asks again
- *    at once instead of at its next sync.
+ * 5. records that the worker still waits (a hash with the same expiry) or not. On `channel`:
+ *    `w<worker> <key>` when a worker starts waiting (others holding unused leases give them back at
+ *    once), `f<worker> <key>` when leases were given back while another worker waits (it asks again
+ *    at once instead of at its next sync).
  * Returns [granted, held by every other worker, waiting workers other than this one].
  *
  * Redis Cluster: both keys carry the same hash tag (`{…}`), so they live in one slot.
@@ -48,7 +49,9 @@ for j = 1, granted do
   redis.call('ZADD', KEYS[1], now + ttl, worker .. ':' .. (seq + j))
 end
 if wait - granted > 0 then
-  redis.call('HSET', KEYS[2], worker, now + ttl)
+  if redis.call('HSET', KEYS[2], worker, now + ttl) == 1 and channel ~= '' then
+    redis.call('PUBLISH', channel, 'w' .. worker .. ' ' .. KEYS[1])
+  end
 else
   redis.call('HDEL', KEYS[2], worker)
 end
@@ -62,7 +65,7 @@ for k = 1, #waiters, 2 do
   end
 end
 if removed > 0 and waiting > 0 and channel ~= '' then
-  redis.call('PUBLISH', channel, KEYS[1])
+  redis.call('PUBLISH', channel, 'f' .. worker .. ' ' .. KEYS[1])
 end
 redis.call('PEXPIRE', KEYS[1], ttl * 2)
 redis.call('PEXPIRE', KEYS[2], ttl * 2)
