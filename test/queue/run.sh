@@ -294,6 +294,8 @@ node -e '
 	console.log(JSON.stringify(by));
 ' "$WORK/kill.json" >"$WORK/kill-outcome.json"
 statuses=$(psql -h 127.0.0.1 -U postgres -d "$PG_DB" -At -c "SELECT status, count(*) FROM execution_entity GROUP BY status ORDER BY status" | tr '\n' ' ')
+bull_queue=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'bull:*:id' 2>/dev/null | sed -n '1s/:id$//p' || true)
+[[ -n $bull_queue ]] && statuses+="; Bull jobs: active $(redis-cli -p "$REDIS_PORT" LLEN "$bull_queue:active"), waiting $(redis-cli -p "$REDIS_PORT" LLEN "$bull_queue:wait"), failed $(redis-cli -p "$REDIS_PORT" ZCARD "$bull_queue:failed")"
 RESULTS+=("what n8n did with the killed worker's executions (lock ${QUEUE_WORKER_LOCK_DURATION} ms, stalled check every ${QUEUE_WORKER_STALLED_INTERVAL} ms): the 40-request burst's answers $(cat "$WORK/kill-outcome.json"); executions in Postgres by status: $statuses")
 grep -hiE 'stalled|crashed' "$WORK/main.log" "$WORK/worker-b.log" | head -n 3 >"$WORK/stalled.txt" || true
 [[ -s $WORK/stalled.txt ]] && RESULTS+=("n8n logged: $(tr '\n' ' ' <"$WORK/stalled.txt" | head -c 400)")
