@@ -125,6 +125,8 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		if (s.circuit.state === 'halfOpen') return 1;
 		return m.ready ? slots + o.lookAhead : slots;
 	};
+	/** Room for one more call: a slot lease this worker holds in Redis when shared (atomic across workers), else the local count. */
+	const hasRoom = (s: BackendState, m: ModelOnBackend, model: string, capacity: number) => shared?.admits(key(s, model), m.inFlight, capacity) ?? m.totalInFlight < capacity;
 	const healthy = (s: BackendState, t: number) => t >= s.retryAfterUntil && t >= s.remoteOpenUntil && s.circuit.allows(t);
 	const missing = (m: ModelOnBackend | undefined, t: number) => m !== undefined && m.missingUntil > t;
 
@@ -165,7 +167,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		for (const s of pool) {
 			const m = s.model(model);
 			const slots = slotsOf(s, m, call.kind);
-			if (m.totalInFlight >= capacityOf(s, m, slots)) continue;
+			if (!hasRoom(s, m, model, capacityOf(s, m, slots))) continue;
 			let placement = 0;
 			if (o.strategy === 'default') {
 				const p = placementOf(s, m, model, slots, cs, t, pool.length === 1);
@@ -217,7 +219,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			if (!s) throw new Error(`Backend "${call.target.name}" is not part of this cluster`);
 			const m = s.model(model);
 			const slots = slotsOf(s, m, call.kind);
-			return m.totalInFlight < capacityOf(s, m, slots) ? { state: s, model: m, slots, placement: 0, affinity: 0 } : undefined;
+			return hasRoom(s, m, model, capacityOf(s, m, slots)) ? { state: s, model: m, slots, placement: 0, affinity: 0 } : undefined;
 		}
 		const all = eligible(call, model, t);
 		const fresh = all.filter((s) => !cs.failed.has(s.name));
@@ -573,6 +575,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			shared = new SharedState(redis, `lb:${cluster}:`, o.syncMs, {
 				local: localView,
 				apply: applyRemote,
+				granted: notify,
 				prefix: (entry) => {
 					const s = byName.get(entry.backend);
 					if (!s) return;

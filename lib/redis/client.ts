@@ -8,6 +8,10 @@ export interface RedisConfig {
 	password?: string;
 	database?: number;
 	tls?: boolean;
+	/** With `tls`: server name (SNI) and whether the certificate is checked (default true). */
+	tlsOptions?: { servername?: string; rejectUnauthorized?: boolean };
+	/** 0: IPv4 and IPv6 (n8n's QUEUE_BULL_REDIS_DUALSTACK); default IPv4. */
+	family?: number;
 	keyPrefix?: string;
 }
 
@@ -22,7 +26,8 @@ export function createRedisClient(config: RedisConfig, overrides: RedisOptions =
 		username: config.username || undefined,
 		password: config.password || undefined,
 		db: config.database ?? 0,
-		tls: config.tls ? {} : undefined,
+		tls: config.tls ? { ...config.tlsOptions } : undefined,
+		...(config.family === undefined ? {} : { family: config.family }),
 		keyPrefix: config.keyPrefix || undefined,
 		connectTimeout: 5_000,
 		maxRetriesPerRequest: 2,

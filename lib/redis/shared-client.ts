@@ -11,7 +11,7 @@ const clients: Map<string, Redis> = ((globalThis as Record<symbol, unknown>)[KEY
 (globalThis as Record<symbol, unknown>)[KEY] = clients;
 
 export function getSharedRedis(config: RedisConfig): Redis {
-	const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.username, config.password, config.database, config.tls, config.keyPrefix])).digest('hex');
+	const key = createHash('sha256').update(JSON.stringify([config.host, config.port, config.username, config.password, config.database, config.tls, config.tlsOptions, config.family, config.keyPrefix])).digest('hex');
 	let client = clients.get(key);
 	if (!client || client.status === 'end') {
 		client = createRedisClient(config, { lazyConnect: false });

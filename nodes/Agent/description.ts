@@ -72,7 +72,7 @@ export const agentProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. {{ $json.sessionId }}',
 		description:
-			'Remembers the conversation per key (a user or chat ID), so later messages see the earlier ones. Empty: no memory. Stored in Redis when the Redis credential is set, else in this n8n process.',
+			'Remembers the conversation per key (a user or chat ID), so later messages see the earlier ones. Empty: no memory. Stored in Redis when the Redis credential is set or n8n runs in queue mode (n8n\'s queue Redis, shared by every worker), else in this n8n process.',
 	},
 	{
 		displayName: 'Options',
@@ -97,7 +97,7 @@ export const agentProperties: INodeProperties[] = [
 				// the option from Options as soon as another option is added (found by npm run test:ui)
 				default: { settings: {} },
 				description:
-					'Answer a repeated prompt (or, with semantic, a reworded one) from the response cache instead of the model. Only deterministic calls (temperature 0 or a seed) unless told otherwise. With the Redis credential, shared by all workers.',
+					'Answer a repeated prompt (or, with semantic, a reworded one) from the response cache instead of the model. Only deterministic calls (temperature 0 or a seed) unless told otherwise. With the Redis credential, or in queue mode through n8n\'s queue Redis, shared by all workers.',
 				options: [
 					{
 						displayName: 'Settings',

@@ -148,6 +148,8 @@ function emptyStats(): SimStats {
 		maxActive: 0,
 		queued: 0,
 		maxQueued: 0,
+		inFlight: 0,
+		maxInFlight: 0,
 		rejected503: 0,
 		errors500: 0,
 		unauthorized401: 0,
@@ -376,6 +378,8 @@ export class SimServer implements SchedulerHost {
 		s.maxActive = this.stats.active;
 		s.queued = this.stats.queued;
 		s.maxQueued = this.stats.queued;
+		s.inFlight = this.stats.inFlight;
+		s.maxInFlight = this.stats.inFlight;
 		// the stats object is replaced; keep identity for holders of sim.stats by copying into it
 		Object.assign(this.stats, s);
 	}
@@ -473,7 +477,10 @@ export class SimServer implements SchedulerHost {
 		}
 
 		const abort = new AbortController();
+		const model = method === 'POST' && (path === '/api/chat' || path === '/api/generate' || path === '/api/embed');
+		if (model && ++st.inFlight > st.maxInFlight) st.maxInFlight = st.inFlight;
 		res.on('close', () => {
+			if (model) this.stats.inFlight--;
 			if (!res.writableFinished) {
 				abort.abort();
 				if (!this.dropped.has(res)) st.aborted++;

@@ -150,6 +150,9 @@ export interface SimStats {
 	/** requests waiting for a slot / a load now */
 	queued: number;
 	maxQueued: number;
+	/** model requests (chat, generate, embed) open at the server now, queued or running: what a client has in flight here */
+	inFlight: number;
+	maxInFlight: number;
 	rejected503: number;
 	/** HTTP 500 answers (simulated faults and other internal errors) */
 	errors500: number;
