@@ -14,6 +14,7 @@ import type { ChatRequest, EmbedRequest } from '../../lib/ollama';
 import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
+import { getModels } from '../shared/load-options';
 import { toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';
@@ -25,7 +26,7 @@ const fieldError = (ctx: IExecuteFunctions, itemIndex: number, field: string, pr
 
 function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
 	const model = String(ctx.getNodeParameter('model', itemIndex, '')).trim();
-	if (!model) throw fieldError(ctx, itemIndex, 'Model', 'is empty');
+	if (!model) throw fieldError(ctx, itemIndex, 'Model Name or ID', 'is empty');
 	return model;
 }
 
@@ -110,6 +111,7 @@ export class LoadBalancer implements INodeType {
 	};
 
 	methods = {
+		loadOptions: { getModels },
 		credentialTest: { ollamaClusterApiTest, agentTeamRedisApiTest },
 	};
 
