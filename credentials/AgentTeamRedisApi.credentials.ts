@@ -11,15 +11,15 @@ export class AgentTeamRedisApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/Agent/agent.svg', dark: 'file:../nodes/Agent/agent.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-agent-team/n8n-nodes-agent-team#agent-team-redis-api';
+	documentationUrl = 'https://github.com/n8n-nodes-agent-team/n8n-nodes-agent-team/blob/main/docs/nodes/agent-team-redis-api.md';
 
 	properties: INodeProperties[] = [
 		{ displayName: 'Host', name: 'host', type: 'string', default: '127.0.0.1', placeholder: '127.0.0.1', description: 'The Redis server all n8n workers can reach' },
-		{ displayName: 'Port', name: 'port', type: 'number', default: 6379, placeholder: '6379' },
-		{ displayName: 'Username', name: 'username', type: 'string', default: '' },
-		{ displayName: 'Password', name: 'password', type: 'string', typeOptions: { password: true }, default: '' },
-		{ displayName: 'Database Number', name: 'database', type: 'number', default: 0, placeholder: '0' },
-		{ displayName: 'SSL/TLS', name: 'tls', type: 'boolean', default: false },
+		{ displayName: 'Port', name: 'port', type: 'number', default: 6379, placeholder: '6379', description: 'Redis port (6379 unless changed)' },
+		{ displayName: 'Username', name: 'username', type: 'string', default: '', description: 'Redis 6+ ACL user; empty for the default user' },
+		{ displayName: 'Password', name: 'password', type: 'string', typeOptions: { password: true }, default: '', description: 'Empty when Redis has no password' },
+		{ displayName: 'Database Number', name: 'database', type: 'number', default: 0, placeholder: '0', description: 'Redis logical database (0 to 15 by default); n8n\'s queue may use the same one, keys are kept apart by the Key Prefix' },
+		{ displayName: 'SSL/TLS', name: 'tls', type: 'boolean', default: false, description: 'Whether to connect over TLS (managed Redis services usually need it)' },
 		{
 			displayName: 'Key Prefix',
 			name: 'keyPrefix',

@@ -21,7 +21,7 @@ export class OllamaClusterApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../nodes/Agent/agent.svg', dark: 'file:../nodes/Agent/agent.dark.svg' };
 
-	documentationUrl = 'https://github.com/n8n-nodes-agent-team/n8n-nodes-agent-team#ollama-cluster-api';
+	documentationUrl = 'https://github.com/n8n-nodes-agent-team/n8n-nodes-agent-team/blob/main/docs/nodes/ollama-cluster-api.md';
 
 	properties: INodeProperties[] = [
 		{
@@ -118,8 +118,8 @@ export class OllamaClusterApi implements ICredentialType {
 					displayName: 'Header',
 					name: 'header',
 					values: [
-						{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-						{ displayName: 'Value', name: 'value', type: 'string', typeOptions: { password: true }, default: '' },
+						{ displayName: 'Name', name: 'name', type: 'string', default: '', description: 'HTTP header name, e.g. X-Api-Key' },
+						{ displayName: 'Value', name: 'value', type: 'string', typeOptions: { password: true }, default: '', description: 'Header value, stored as a secret and sent to every backend' },
 					],
 				},
 			],
@@ -129,6 +129,7 @@ export class OllamaClusterApi implements ICredentialType {
 			name: 'allowSelfSigned',
 			type: 'boolean',
 			default: false,
+			description: 'Whether to accept HTTPS certificates no public authority signed (a proxy with an internal CA)',
 		},
 		{
 			displayName: 'Max Connections per Backend',
@@ -217,7 +218,7 @@ export class OllamaClusterApi implements ICredentialType {
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: balancing('failureThreshold') as number,
-			description: 'Consecutive failures after which a backend gets no traffic until a trial succeeds',
+			description: 'How many failed calls in a row take a backend out of the rotation (its circuit opens): it gets no calls until the Circuit Cooldown has passed and one trial call succeeds',
 		},
 		{
 			displayName: 'Circuit Cooldown (Seconds)',
@@ -225,7 +226,7 @@ export class OllamaClusterApi implements ICredentialType {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: balancing('cooldown') as number,
-			description: 'How long an open circuit waits before one trial call; doubles after each failed trial',
+			description: 'How long a backend taken out of the rotation waits before one trial call is sent to it; if the trial fails, the next wait is twice as long',
 		},
 		{
 			displayName: 'Failover Retries',
@@ -241,7 +242,7 @@ export class OllamaClusterApi implements ICredentialType {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: balancing('lookAhead') as number,
-			description: 'Calls queued at a backend beyond its slots, so a freed slot never waits a round trip',
+			description: 'How many calls are sent to a backend beyond its Parallel Slots, to wait in its own queue, so a slot that frees up starts the next call at once instead of after a round trip. 0: only as many as its slots.',
 		},
 		{
 			displayName: 'Pull Missing Models',

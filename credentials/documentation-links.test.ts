@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { ICredentialType } from 'n8n-workflow';
@@ -27,8 +27,17 @@ const codexLinks = readdirSync(join(root, 'nodes'), { withFileTypes: true })
 		return Object.values(resources).flat().map((r) => [file.slice(root.length + 1), r.url] as const);
 	});
 
+const DOCS_PAGE = `${repository}/blob/main/`;
+
 describe('documentation links', () => {
-	it.each([...credentialLinks, ...codexLinks])('%s points at a section of the README in the repository package.json names', (_where, url) => {
+	it.each([...credentialLinks, ...codexLinks])('%s points at a README section or a docs page of the repository package.json names', (_where, url) => {
+		if (url.startsWith(DOCS_PAGE)) {
+			// a page of this checkout, e.g. docs/nodes/team-agent.md
+			const path = url.slice(DOCS_PAGE.length);
+			expect(path).toMatch(/^docs\/[\w/-]+\.md$/);
+			expect(existsSync(join(root, path))).toBe(true);
+			return;
+		}
 		expect(url.startsWith(`${repository}#`)).toBe(true);
 		expect(anchors).toContain(url.slice(repository.length + 1));
 	});

@@ -34,7 +34,7 @@ describe('clusterConfigFromCredential', () => {
 		});
 		expect(config.balancer).toEqual({ strategy: 'leastConnections', healthIntervalMs: 2000, cooldownMs: 10_000, failureThreshold: 4, retries: 1, pullMissing: true, lookAhead: 0 });
 		expect(clusterConfigFromCredential({ backends: { backend: [backend()] } }).balancer).toEqual({});
-		expect(() => clusterConfigFromCredential({ backends: { backend: [backend()] }, loadBalancing: { strategy: 'random' } })).toThrow(/Load Balancing → Strategy/);
+		expect(() => clusterConfigFromCredential({ backends: { backend: [backend()] }, loadBalancing: { strategy: 'random' } })).toThrow(/"Strategy" field of the Ollama Cluster API credential/);
 	});
 
 	it.each([

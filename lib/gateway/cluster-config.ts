@@ -177,7 +177,7 @@ function balancerSettings(lb: Record<string, unknown>): BalancerSettings {
 	const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : undefined);
 	const ms = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v * 1000 : undefined);
 	if (lb.strategy !== undefined && !(STRATEGIES as readonly unknown[]).includes(lb.strategy)) {
-		throw new ClusterConfigError(`Load Balancing → Strategy must be one of ${STRATEGIES.join(', ')}`);
+		throw new ClusterConfigError(`The "Strategy" field of the Ollama Cluster API credential must be one of ${STRATEGIES.join(', ')}, got ${String(lb.strategy)}: pick one in the credential`);
 	}
 	const settings: BalancerSettings = {
 		strategy: lb.strategy as Strategy | undefined,

@@ -47,6 +47,14 @@ export class BackendBusyError extends OllamaError {
 	}
 }
 
+/** The credential field that sets each timeout, as the editor labels it. */
+const timeoutField: Record<TimeoutKind, string> = {
+	connect: 'Connect Timeout',
+	firstToken: 'First Token Timeout',
+	idle: 'Idle Timeout',
+	total: 'Total Timeout',
+};
+
 const timeoutWhat: Record<TimeoutKind, string> = {
 	connect: 'connecting',
 	firstToken: 'waiting for the first token',
@@ -62,7 +70,7 @@ export class OllamaTimeoutError extends OllamaError {
 		super(
 			'TIMEOUT',
 			backend,
-			`Ollama backend "${backend}" timed out ${timeoutWhat[kind]} (${kind} timeout ${timeoutMs} ms)`,
+			`Ollama backend "${backend}" timed out ${timeoutWhat[kind]} after ${timeoutMs / 1000} s (the credential's ${timeoutField[kind]})`,
 			kind === 'connect',
 		);
 		this.kind = kind;

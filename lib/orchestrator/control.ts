@@ -15,7 +15,7 @@ export function addCost(into: CallCost, cost: CallCost): void {
 const STOP_TEXT: Record<StopReason, string> = {
 	attempts: 'the attempt budget (Max Attempts) was used up',
 	steps: 'the step budget (Max Steps) was used up',
-	tokens: 'the token budget (Token Budget) was used up',
+	tokens: 'the token budget (Tokens per Run) was used up',
 	deadline: 'the run deadline (Run Timeout) passed',
 	loopGuard: 'the loop guard stopped a repeated step or plan',
 	failures: 'more than half of the steps failed',

@@ -41,7 +41,7 @@ function checkInput(input: OrchestratorInput): void {
 	for (const [field, value] of [['Step Timeout', b.stepTimeoutMs], ['Run Timeout', b.runTimeoutMs]] as const) {
 		if (!(value > 0)) throw new TeamError(`"${field}" must be more than 0 seconds`, field);
 	}
-	if (!(b.maxTokens >= 0)) throw new TeamError('"Token Budget" must be 0 (no limit) or more', 'Token Budget');
+	if (!(b.maxTokens >= 0)) throw new TeamError('"Tokens per Run" must be 0 (no limit) or more', 'Tokens per Run');
 }
 
 /**

@@ -7,7 +7,7 @@ export class QueueFullError extends Error {
 	readonly retryable = true;
 
 	constructor(readonly limit: number) {
-		super(`The gateway queue is full (${limit} calls waiting); try again later or raise the queue size`);
+		super(`The gateway queue is full (${limit} calls waiting); the limit is fixed per n8n process: send fewer items at once or add backend slots`);
 		this.name = 'QueueFullError';
 	}
 }

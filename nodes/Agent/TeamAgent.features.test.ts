@@ -371,7 +371,7 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 		const failed = await runWorkflow(warmUp(), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'a' }, { text: 'b' }] });
 		const error = failed.error('Team Agent')!;
 		expect(error.message).toMatch(/^Item \d: Warming up the model failed: Model "missing-model:1b" is not available on Ollama backend "sim"/);
-		expect((error as any).description).toMatch(/"Model"/);
+		expect((error as any).description).toMatch(/"Model Name or ID"/);
 
 		sim.resetStats();
 		const continued = await runWorkflow(warmUp({ onError: 'continueRegularOutput' }), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'a' }, { text: 'b' }] });
@@ -404,7 +404,7 @@ describe('Team Agent: streaming, runner options and bad input', () => {
 		[{ options: { documents: '{not json' } }, /Item 0: the "Documents" parameter is not valid JSON/],
 		[{ jsonSchema: 'nope', outputFormat: 'jsonSchema' }, /Item 0: the "JSON Schema" parameter is not valid JSON/],
 		[{ options: { numPredict: 0 } }, /Item 0: the "Max Tokens" parameter must be -1 or a positive whole number/],
-		[{ model: '' }, /Item 0: the "Model" parameter is empty/],
+		[{ model: '' }, /Item 0: the "Model Name or ID" parameter is empty/],
 	])('rejects bad input %j with a clear error', async (parameters, message) => {
 		const result = await runWorkflow(basic(parameters as INodeParameters), { credentials: { ollamaClusterApi: ollama() }, input: [{ text: 'x' }] });
 		expect(result.error('Team Agent')!.message).toMatch(message);

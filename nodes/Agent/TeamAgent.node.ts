@@ -47,7 +47,7 @@ export class TeamAgent implements INodeType {
 		// labelled for what each does (n8n otherwise labels both "Credential")
 		credentials: [
 			{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
-			{ name: 'agentTeamRedisApi', displayName: 'Redis for Memory and Metrics (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
+			{ name: 'agentTeamRedisApi', displayName: 'Redis (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
 		],
 		properties: agentProperties,
 	};

@@ -97,7 +97,7 @@ export const agentProperties: INodeProperties[] = [
 				// the option from Options as soon as another option is added (found by npm run test:ui)
 				default: { settings: {} },
 				description:
-					'Answer a repeated prompt (or, with semantic, a reworded one) from the response cache instead of the model. Only deterministic calls (temperature 0 or a seed) unless told otherwise. With the Redis credential, or in queue mode through n8n\'s queue Redis, shared by all workers.',
+					'Answer a repeated prompt (or, with semantic, a reworded one) from the response cache instead of the model. Without this option nothing is cached; added, its Mode starts at Exact. Only deterministic calls (temperature 0 or a seed) unless told otherwise. With the Redis credential, or in queue mode through n8n\'s queue Redis, shared by all workers.',
 				options: [
 					{
 						displayName: 'Settings',
@@ -105,23 +105,24 @@ export const agentProperties: INodeProperties[] = [
 						values: [
 							{ displayName: 'Cache Non-Deterministic Calls', name: 'nonDeterministic', type: 'boolean', default: false, description: 'Whether to cache calls with temperature above 0 and no seed too' },
 							{ displayName: 'Cache Tool Calls', name: 'toolCalls', type: 'boolean', default: false, description: 'Whether to cache replies that ask for tool calls' },
-							{ displayName: 'Embedding Model', name: 'embedModel', type: 'string', default: 'nomic-embed-text', displayOptions: { show: { mode: ['semantic'] } } },
+							{ displayName: 'Embedding Model Name or ID', name: 'embedModel', type: 'options', typeOptions: { loadOptionsMethod: 'getModels' }, default: 'nomic-embed-text', displayOptions: { show: { mode: ['semantic'] } }, description: 'The model that embeds prompts to compare their meaning (an embedding model such as nomic-embed-text). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.' },
 							{
 								displayName: 'Mode',
 								name: 'mode',
 								type: 'options',
 								options: [
-									{ name: 'Off', value: 'off' },
+									{ name: 'Off', value: 'off', description: 'No cache: every call goes to the model' },
 									{ name: 'Exact', value: 'exact', description: 'The same request (model digest, prompts, options) answered before' },
 									{ name: 'Exact + Semantic', value: 'semantic', description: 'Also a prompt that means the same (embedding similarity, guarded against changed numbers, negations, names, formats)' },
 								],
 								default: 'exact',
+								description: 'Which earlier answers may be reused',
 							},
 							{ displayName: 'Namespace', name: 'namespace', type: 'string', default: '={{ $workflow.id }}', description: 'Workflows with different namespaces never read each other\'s answers' },
 							{ displayName: 'Shadow Mode', name: 'shadow', type: 'boolean', default: false, displayOptions: { show: { mode: ['semantic'] } }, description: 'Whether to only record what the semantic layer would have served (see the Cache node\'s Stats) without serving it' },
-							{ displayName: 'Similarity Threshold', name: 'threshold', type: 'number', typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 3 }, default: 0.95, displayOptions: { show: { mode: ['semantic'] } } },
+							{ displayName: 'Similarity Threshold', name: 'threshold', type: 'number', typeOptions: { minValue: 0.001, maxValue: 1, numberPrecision: 3 }, default: 0.95, displayOptions: { show: { mode: ['semantic'] } }, description: 'Cosine similarity (above 0, at most 1) a reworded prompt needs to count as the same; 0.95 is strict, 0.9 looser' },
 							{ displayName: 'Skip Cache', name: 'skip', type: 'boolean', default: false, description: 'Whether to leave this item out of the cache (e.g. an expression that is true for personal data)' },
-							{ displayName: 'TTL (Seconds)', name: 'ttl', type: 'number', typeOptions: { minValue: 0 }, default: 3600, description: 'How long an answer stays cached (0 = one hour)' },
+							{ displayName: 'TTL (Seconds)', name: 'ttl', type: 'number', typeOptions: { minValue: 0 }, default: 3600, description: 'How long an answer stays cached, in seconds. 0 uses the default, 3600 seconds (one hour).' },
 						],
 					},
 				],
@@ -161,7 +162,7 @@ export const agentProperties: INodeProperties[] = [
 				typeOptions: { minValue: 0 },
 				default: 0,
 				description:
-					"Ollama num_ctx: tokens of context the model gets; 0 keeps the server's default (the budget then assumes 4096). Changing it reloads the model.",
+					"How many tokens the model reads at once (Ollama's num_ctx): system prompt, conversation, documents and the reply together. 0 keeps the server's setting (the budget then assumes 4096). A value different from the loaded one reloads the model.",
 			},
 			{
 				displayName: 'Documents',
@@ -169,8 +170,9 @@ export const agentProperties: INodeProperties[] = [
 				type: 'json',
 				default: '[]',
 				placeholder: '["Ollama runs up to OLLAMA_NUM_PARALLEL requests at once.", { "text": "…", "score": 0.8 }]',
+				// eslint-disable-next-line n8n-nodes-base/node-param-description-miscased-id -- the key of a document object is literally "id"
 				description:
-					'Background text the answer should use (e.g. search results): a list of texts, or of objects with "text" and optional "score" and "ID". They share the Context Window with the conversation; the most relevant are kept.',
+					'Background text the answer should use (e.g. search results): a list of texts, or of objects with "text" and optional "score" and "id". They share the Context Window with the conversation; the most relevant are kept.',
 			},
 			{
 				displayName: 'Keep Alive',
@@ -186,7 +188,7 @@ export const agentProperties: INodeProperties[] = [
 				name: 'numPredict',
 				type: 'number',
 				default: -1,
-				description: 'Ollama num_predict: most tokens to generate; -1 means no limit',
+				description: 'Ollama num_predict: most tokens in the reply; -1 means no limit',
 			},
 			{
 				displayName: 'Max Tool Iterations',
@@ -213,12 +215,13 @@ export const agentProperties: INodeProperties[] = [
 					'Whether workflows that use the same Session Key share one conversation. Off: each workflow keeps its own conversations, as n8n\'s memory nodes do.',
 			},
 			{
-				displayName: 'Summary Model',
+				displayName: 'Summary Model Name or ID',
 				name: 'summaryModel',
-				type: 'string',
+				type: 'options',
+				typeOptions: { loadOptionsMethod: 'getModels' },
 				default: '',
-				placeholder: 'qwen2.5:0.5b',
-				description: "Used with Context Strategy \"Summarize Older Turns\": a smaller, faster model that writes the summary. Empty: the agent's model.",
+				description:
+					'Used with Context Strategy "Summarize Older Turns": a smaller, faster model that writes the summary. Empty: the agent\'s model. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 			},
 			{
 				displayName: 'Temperature',
@@ -237,7 +240,7 @@ export const agentProperties: INodeProperties[] = [
 					{ name: 'GPT-4o Style', value: 'o200k_base', description: 'The o200k_base encoding: a larger vocabulary, fewer tokens per word' },
 				],
 				default: 'cl100k_base',
-				description: "How tokens are counted before a call, to fit the Context Window; corrected by the model's own counts as calls come back",
+				description: "How tokens are counted before a call, to fit everything into the Context Window. GPT-4 Style suits Llama, Qwen and most Ollama models; either way the count is corrected by the model's own counts as replies come back.",
 			},
 			{
 				displayName: 'Warm Up Model',

@@ -4,7 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
-import { batcherCredentials, batcherProperties, batcherSubtitle } from './description';
+import { BATCHER_VERSIONS, batcherCredentials, batcherProperties, batcherSubtitle } from './description';
 import { embedItems } from './helpers/embed';
 import { generateItems } from './helpers/generate';
 import { groupItems } from './helpers/group-items';
@@ -15,7 +15,8 @@ export class Batcher implements INodeType {
 		name: 'batcher',
 		icon: { light: 'file:batcher.svg', dark: 'file:batcher.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: BATCHER_VERSIONS,
+		defaultVersion: BATCHER_VERSIONS[BATCHER_VERSIONS.length - 1],
 		subtitle: batcherSubtitle,
 		description: 'Batch many small model calls into few: embeddings coalesced, generations queued for free slots, items grouped',
 		defaults: { name: 'Batcher' },

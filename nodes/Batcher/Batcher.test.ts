@@ -71,7 +71,7 @@ describe('Batcher node: Generate', () => {
 		expect(out).toHaveLength(12);
 		out.forEach((item, i) => {
 			expect(item.pairedItem).toEqual({ item: i });
-			expect(typeof item.json.response).toBe('string');
+			expect(typeof item.json.output).toBe('string');
 			expect(item.json).toMatchObject({ model: 'llama3.2:3b', backend: 'sim', batch: { size: 4 } });
 			expect((item.json.timings as { queueMs: number }).queueMs).toBeGreaterThanOrEqual(0);
 		});
@@ -93,9 +93,9 @@ describe('Batcher node: Generate', () => {
 		const result = await runWorkflow(workflow, { credentials: credentials(), input });
 		const out = result.output('Generate');
 		expect(out.map((o) => o.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		expect(typeof out[0].json.response).toBe('string');
+		expect(typeof out[0].json.output).toBe('string');
 		expect(out[1].json.error).toMatch(/Item 1: .*no-such-model/);
-		expect(typeof out[2].json.response).toBe('string');
+		expect(typeof out[2].json.output).toBe('string');
 		expect(out[0].json.batch).toEqual(out[2].json.batch); // they rode in the failing item's batch
 	});
 });

@@ -5,6 +5,19 @@ const onGenerate = { show: { operation: ['generate'] } };
 const onModelCalls = { show: { operation: ['embed', 'generate'] } };
 const onGroup = { show: { operation: ['groupItems'] } };
 
+/**
+ * Node versions. A saved workflow keeps the version it was made with, and n8n stores only the
+ * parameters that differ from their default: a changed default must be a new version, so a saved
+ * workflow keeps the value it showed. 1.1: the prompt fields default to the same expression as the
+ * Team Agent's and the Orchestrator's; Generate writes `output` and `tokenUsage` (1 also keeps
+ * `response` and `usage`).
+ */
+export const BATCHER_VERSIONS = [1, 1.1];
+const sinceV1_1 = { '@version': [{ _cnd: { gte: 1.1 } }] };
+const onlyV1 = { '@version': [1] };
+/** The item's prompt, the same default expression on every node. */
+export const DEFAULT_PROMPT = '={{ $json.chatInput ?? $json.text ?? $json.prompt }}';
+
 export const batcherSubtitle = '={{ {"embed": "Embed", "generate": "Generate", "groupItems": "Group Items"}[$parameter["operation"]] }}';
 
 /** Group Items needs no server. */
@@ -47,12 +60,12 @@ const batchingOptions: INodeProperties[] = [
 		description: 'Higher runs first when calls wait for a free slot in the gateway queue; waiting calls age, so none starves',
 	},
 	{
-		displayName: 'Queue Timeout (Seconds)',
+		displayName: 'Queue Wait Timeout (Seconds)',
 		name: 'queueTimeout',
 		type: 'number',
 		typeOptions: { minValue: 0 },
 		default: 0,
-		description: 'Fail an item that waited this long for a free backend slot in the gateway queue. 0 waits as long as it takes.',
+		description: 'Longest an item waits in the gateway queue for a free backend slot before it fails with a queue timeout (the credential\'s Queue Wait Timeout, for this node\'s items). 0 uses the credential\'s setting.',
 	},
 	{
 		displayName: 'Keep Alive',
@@ -60,7 +73,7 @@ const batchingOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'e.g. 10m',
-		description: 'How long Ollama keeps the model loaded after the call (Ollama duration, or seconds). Empty: the server default.',
+		description: 'How long the model stays loaded after the call (e.g. 5m, 1h, -1 for ever, 0 to unload). Empty keeps the server default.',
 	},
 ];
 
@@ -127,7 +140,17 @@ export const batcherProperties: INodeProperties[] = [
 		default: '={{ $json.prompt ?? $json.text ?? $json.chatInput }}',
 		required: true,
 		description: "What to ask the model for this item. By default the item's prompt, text or chatInput field.",
-		displayOptions: onGenerate,
+		displayOptions: { show: { ...onGenerate.show, ...onlyV1 } },
+	},
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: DEFAULT_PROMPT,
+		required: true,
+		description: "What to ask the model for this item. By default the item's chatInput, text or prompt field.",
+		displayOptions: { show: { ...onGenerate.show, ...sinceV1_1 } },
 	},
 	{
 		displayName: 'System Prompt',
@@ -146,7 +169,7 @@ export const batcherProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'Count', value: 'count', description: 'A fixed number of items per batch' },
-			{ name: 'Token Budget', value: 'tokens', description: 'As many consecutive items as fit a token budget' },
+			{ name: 'Tokens per Batch', value: 'tokens', description: 'As many consecutive items as fit a number of tokens' },
 			{ name: 'Predicted Length', value: 'predictedLength', description: 'Items with similar expected reply lengths together, shortest first' },
 		],
 		default: 'count',
@@ -162,7 +185,7 @@ export const batcherProperties: INodeProperties[] = [
 		displayOptions: onGroup,
 	},
 	{
-		displayName: 'Token Budget',
+		displayName: 'Tokens per Batch',
 		name: 'tokenBudget',
 		type: 'number',
 		typeOptions: { minValue: 1 },
@@ -175,8 +198,16 @@ export const batcherProperties: INodeProperties[] = [
 		name: 'groupText',
 		type: 'string',
 		default: '={{ $json.text ?? $json.prompt ?? $json.chatInput }}',
-		description: "The item's text whose tokens count against the budget",
-		displayOptions: { show: { operation: ['groupItems'], groupBy: ['tokens'] } },
+		description: "The item's text whose tokens count against Tokens per Batch",
+		displayOptions: { show: { operation: ['groupItems'], groupBy: ['tokens'], ...onlyV1 } },
+	},
+	{
+		displayName: 'Text to Count',
+		name: 'groupText',
+		type: 'string',
+		default: DEFAULT_PROMPT,
+		description: "The item's text whose tokens count against Tokens per Batch. By default its chatInput, text or prompt field.",
+		displayOptions: { show: { operation: ['groupItems'], groupBy: ['tokens'], ...sinceV1_1 } },
 	},
 	{
 		displayName: 'Predicted Output Tokens',
@@ -236,15 +267,15 @@ export const batcherProperties: INodeProperties[] = [
 				name: 'numPredict',
 				type: 'number',
 				default: -1,
-				description: 'Most tokens to generate per item (Ollama num_predict). -1: no limit.',
+				description: 'Ollama num_predict: most tokens in the reply per item; -1 means no limit',
 			},
 			{
 				displayName: 'Temperature',
 				name: 'temperature',
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 2, numberPrecision: 2 },
-				default: 0.8,
-				description: 'Randomness of the reply: 0 always picks the likeliest token, higher values vary more',
+				default: 0.7,
+				description: 'Higher gives more varied answers, lower more focused and repeatable ones (0 to 2). Not added: the model\'s own default.',
 			},
 		],
 	},

@@ -14,8 +14,9 @@ import { cacheLayersFor } from '../shared/cache-layers';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { fieldError } from '../shared/node-error';
+import { getModels } from '../shared/load-options';
 import { runItemsConcurrently } from '../shared/run-items';
-import { cacheCredentials, cacheProperties, cacheSubtitle } from './description';
+import { CACHE_VERSIONS, cacheCredentials, cacheProperties, cacheSubtitle } from './description';
 import { readKey, readOptions, semanticKey } from './helpers/read-key';
 
 export class Cache implements INodeType {
@@ -24,7 +25,8 @@ export class Cache implements INodeType {
 		name: 'cache',
 		icon: { light: 'file:cache.svg', dark: 'file:cache.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: CACHE_VERSIONS,
+		defaultVersion: CACHE_VERSIONS[CACHE_VERSIONS.length - 1],
 		subtitle: cacheSubtitle,
 		description: 'Exact and semantic cache for any JSON (e.g. LLM answers): memory here, Redis shared by all workers',
 		defaults: { name: 'Cache' },
@@ -36,7 +38,7 @@ export class Cache implements INodeType {
 		properties: cacheProperties,
 	};
 
-	methods = { credentialTest: { ollamaClusterApiTest, agentTeamRedisApiTest } };
+	methods = { loadOptions: { getModels }, credentialTest: { ollamaClusterApiTest, agentTeamRedisApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;
@@ -59,7 +61,7 @@ export class Cache implements INodeType {
 				const namespace = String(this.getNodeParameter('namespace', itemIndex, '') ?? '');
 				if (target === 'model') {
 					const model = String(this.getNodeParameter('model', itemIndex, '') ?? '').trim();
-					if (!model) throw fieldError(this.getNode(), itemIndex, 'Model', 'is empty');
+					if (!model) throw fieldError(this.getNode(), itemIndex, 'Model Name or ID', 'is empty');
 					const cluster = await gateway();
 					if (!cluster) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: invalidating a model's answers needs the Ollama Cluster credential`, { itemIndex });
 					const result = await cluster.cache.invalidate({ namespace, model }, layers);

@@ -18,11 +18,13 @@ const credentials = (withRedis = false) => ({
 	...(withRedis ? { agentTeamRedisApi: { host: '127.0.0.1', port: redis.config.port, keyPrefix: 'cache-node-test:' } } : {}),
 });
 
-function example(nodes: Record<string, INodeParameters> = {}, withRedis = false): IWorkflowBase {
+/** The example with some nodes' parameters overridden; its Cache nodes carry no credential, as saved (Redis shares entries, Ollama embeds for Semantic Lookup and reaches the agents' cache). */
+function example(nodes: Record<string, INodeParameters> = {}, withRedis = false, withOllama = false): IWorkflowBase {
 	const workflow = readWorkflow(join(examples, 'cache-agent-webhook.json'));
 	for (const node of workflow.nodes) {
 		if (nodes[node.name]) node.parameters = { ...node.parameters, ...nodes[node.name] };
 		if (withRedis && node.type === 'n8n-nodes-agent-team.cache') node.credentials = { ...node.credentials, agentTeamRedisApi: { id: 'r1', name: 'Redis' } };
+		if (withOllama && node.type === 'n8n-nodes-agent-team.cache') node.credentials = { ...node.credentials, ollamaClusterApi: { id: 'o1', name: 'Ollama' } };
 	}
 	return workflow;
 }
@@ -102,7 +104,7 @@ describe('Cache node: Lookup → miss → Team Agent → Store (examples/cache-a
 
 	it('invalidates a key and reports stats', async () => {
 		const statsOf = async () => {
-			const stats = await runWorkflow(example({ 'Cache Lookup': { operation: 'stats' } }), { credentials: credentials(), input: [body('x')] });
+			const stats = await runWorkflow(example({ 'Cache Lookup': { operation: 'stats' } }, false, true), { credentials: credentials(), input: [body('x')] });
 			return stats.output('Cache Lookup')[0].json as { cache: Record<string, number>; agentCache: Record<string, unknown> };
 		};
 		// The cache is process-wide (earlier tests count too): the counts this test causes are the differences.
@@ -123,8 +125,8 @@ describe('Cache node: Lookup → miss → Team Agent → Store (examples/cache-a
 
 	it('semantic lookup: a reworded question hits, with its similarity', async () => {
 		const semantic = { options: { semantic: true, threshold: 0.75 } };
-		await runWorkflow(example({ 'Cache Lookup': semantic, 'Cache Store': semantic }), { credentials: credentials(), input: [body('How do I reset my password?')] });
-		const second = await runWorkflow(example({ 'Cache Lookup': semantic, 'Cache Store': semantic }), { credentials: credentials(), input: [body('How can I change my password?')] });
+		await runWorkflow(example({ 'Cache Lookup': semantic, 'Cache Store': semantic }, false, true), { credentials: credentials(), input: [body('How do I reset my password?')] });
+		const second = await runWorkflow(example({ 'Cache Lookup': semantic, 'Cache Store': semantic }, false, true), { credentials: credentials(), input: [body('How can I change my password?')] });
 		const hit = outputOf(second, 'Cache Lookup', 0);
 		expect(hit[0]?.json).toMatchObject({ cacheHit: true, cacheLayer: 'semantic', similarity: expect.any(Number) });
 		expect(chats()).toBe(1);

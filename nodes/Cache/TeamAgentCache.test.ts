@@ -68,6 +68,7 @@ describe('Team Agent: Cache option', () => {
 		const invalidate = readWorkflow(join(__dirname, '..', '..', 'examples', 'cache-agent-webhook.json'));
 		const node = invalidate.nodes.find((n) => n.name === 'Cache Lookup')!;
 		node.parameters = { operation: 'invalidate', target: 'model', model: 'llama3.2:3b', namespace: 'wf-m' };
+		node.credentials = { ollamaClusterApi: { id: 'o1', name: 'Ollama' } }; // the example's Cache nodes need none; this target does
 		const result = await runWorkflow(invalidate, { credentials: credentials(), input: [{ body: {} }] });
 		expect(result.output('Cache Lookup')[0].json.invalidated).toBe(1);
 		expect((await run(example({ mode: 'exact', namespace: 'wf-m' }), ['forget me']))[0].cacheHit).toBe(false);

@@ -14,6 +14,7 @@ import type { ChatRequest, EmbedRequest } from '../../lib/ollama';
 import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
+import { getModels } from '../shared/load-options';
 import { parseKeepAlive } from '../shared/keep-alive';
 import { fieldError, toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
@@ -27,7 +28,7 @@ const parameterError = (ctx: IExecuteFunctions, itemIndex: number, field: string
 
 function modelOf(ctx: IExecuteFunctions, itemIndex: number): string {
 	const model = String(ctx.getNodeParameter('model', itemIndex, '')).trim();
-	if (!model) throw parameterError(ctx, itemIndex, 'Model', 'is empty');
+	if (!model) throw parameterError(ctx, itemIndex, 'Model Name or ID', 'is empty');
 	return model;
 }
 
@@ -112,6 +113,7 @@ export class LoadBalancer implements INodeType {
 	};
 
 	methods = {
+		loadOptions: { getModels },
 		credentialTest: { ollamaClusterApiTest, agentTeamRedisApiTest },
 	};
 

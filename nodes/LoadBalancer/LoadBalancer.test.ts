@@ -94,7 +94,7 @@ describe('Load Balancer node', () => {
 		const input = [{ m: 'llama3.2:3b' }, { m: '' }, { m: 'llama3.2:3b' }];
 		const overrides = { 'Warm Up': { model: '={{ $json.m }}' } };
 		const failing = await runWorkflow(example('load-balancer-route.json', overrides), { credentials: credentials(), input });
-		expect(failing.error('Warm Up')?.message).toMatch(/Item 1: the "Model" parameter is empty/);
+		expect(failing.error('Warm Up')?.message).toMatch(/Item 1: the "Model Name or ID" parameter is empty/);
 		const badBody = example('load-balancer-route.json', { 'Send Request': { body: '{ not json' } }, { 'Send Request': { onError: 'continueRegularOutput' } });
 		const tolerant = await runWorkflow(badBody, { credentials: credentials(), input: [{}, {}] });
 		const out = tolerant.output('Send Request');

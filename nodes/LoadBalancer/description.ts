@@ -10,7 +10,7 @@ export const loadBalancerSubtitle =
 
 export const loadBalancerCredentials: INodeCredentialDescription[] = [
 	{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
-	{ name: 'agentTeamRedisApi', displayName: 'Redis (shared balancing state)', required: false, testedBy: 'agentTeamRedisApiTest' },
+	{ name: 'agentTeamRedisApi', displayName: 'Redis (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
 ];
 
 export const loadBalancerProperties: INodeProperties[] = [
@@ -30,13 +30,14 @@ export const loadBalancerProperties: INodeProperties[] = [
 		default: 'selectBackend',
 	},
 	{
-		displayName: 'Model',
+		displayName: 'Model Name or ID',
 		name: 'model',
-		type: 'string',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getModels' },
 		default: 'llama3.2:3b',
 		required: true,
 		displayOptions: on('selectBackend', 'warmUp'),
-		description: 'The model the item will use: backends where it is loaded are preferred, backends without it are skipped',
+		description: 'The model the item will use: backends where it is loaded are preferred, backends without it are skipped. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
 	{
 		displayName: 'Prompt',
@@ -62,7 +63,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 		type: 'string',
 		default: '30m',
 		displayOptions: on('warmUp'),
-		description: 'How long Ollama keeps the model loaded (Ollama duration such as 30m, or seconds; -1 = until unloaded)',
+		description: 'How long the model stays loaded after the warm-up (e.g. 5m, 1h, -1 for ever). 30m here, not the server default of 5m, so the model is still loaded when the work comes.',
 	},
 	{
 		displayName: 'Probe Now',
@@ -82,6 +83,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 			{ name: 'DELETE', value: 'DELETE' },
 		],
 		default: 'POST',
+		description: 'HTTP method of the Ollama API call',
 		displayOptions: on('sendRequest'),
 	},
 	{
@@ -91,7 +93,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 		default: '/api/chat',
 		placeholder: '/api/show',
 		displayOptions: on('sendRequest'),
-		description: 'Ollama API path. /api/chat and /api/embed go through the whole gateway (queue, slots, failover, cache); other paths to the backend the balancer picks for the body\'s model.',
+		description: 'Ollama API path. /api/chat and /api/embed go through the gateway\'s queue, slots and failover (not its response cache); other paths to the backend the balancer picks for the body\'s model.',
 	},
 	{
 		displayName: 'Body (JSON)',
@@ -99,6 +101,7 @@ export const loadBalancerProperties: INodeProperties[] = [
 		type: 'json',
 		default: '{\n  "model": "llama3.2:3b",\n  "messages": [{ "role": "user", "content": "Hello" }]\n}',
 		displayOptions: { show: { operation: ['sendRequest'], method: ['POST', 'DELETE'] } },
+		description: 'The request body as Ollama\'s API documents it; its "model" picks the backend',
 	},
 	{
 		displayName: 'Timeout (Seconds)',

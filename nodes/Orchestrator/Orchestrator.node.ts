@@ -45,7 +45,7 @@ export class Orchestrator implements INodeType {
 		credentials: [
 			{ name: 'ollamaClusterApi', displayName: 'Ollama Servers', required: true, testedBy: 'ollamaClusterApiTest' },
 			// Optional: Options → Cache then shares answers through Redis with every worker, and the run's calls count in the cluster-wide metrics.
-			{ name: 'agentTeamRedisApi', displayName: 'Redis for Cache and Metrics (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
+			{ name: 'agentTeamRedisApi', displayName: 'Redis (Optional)', required: false, testedBy: 'agentTeamRedisApiTest' },
 		],
 		properties: orchestratorProperties,
 	};

@@ -15,7 +15,7 @@ describe('toItemError', () => {
 	it('names the field to check', () => {
 		const error = toItemError(node, new ModelNotFoundError('gpu-7', 'x:1b', 'not found'), 0);
 		expect(error.message).toMatch(/^Item 0: Model "x:1b" is not available on Ollama backend "gpu-7"/);
-		expect(error.description).toBe('Check the "Model" parameter.');
+		expect(error.description).toMatch(/^Pick a model the server lists in "Model Name or ID", or pull it there \(ollama pull x:1b\)/);
 	});
 });
 

@@ -25,7 +25,13 @@ function passThroughNode(name: string, displayName: string, inputs: INodeTypeDes
 	} as INodeType;
 }
 
+/** A sticky note: a comment on the canvas; n8n never runs it. */
+const stickyNote = {
+	description: { displayName: 'Sticky Note', name: 'stickyNote', group: ['input'], version: [1, 2], description: 'A note on the canvas (test harness stand-in)', defaults: { name: 'Sticky Note' }, inputs: [], outputs: [], properties: [] },
+} as unknown as INodeType;
+
 export const baseNodeStandIns: Record<string, INodeType> = {
+	'n8n-nodes-base.stickyNote': stickyNote,
 	'n8n-nodes-base.manualTrigger': passThroughNode('manualTrigger', 'Manual Trigger', []),
 	'n8n-nodes-base.webhook': passThroughNode('webhook', 'Webhook', []),
 	'n8n-nodes-base.scheduleTrigger': passThroughNode('scheduleTrigger', 'Schedule Trigger', []),

@@ -19,7 +19,7 @@ import { harnessNodeTypes } from './node-types';
 export interface RunOptions {
 	/** Decrypted credential data by credential type (e.g. `ollamaClusterApi`). */
 	credentials: Record<string, ICredentialDataDecryptedObject>;
-	/** Items the start node (trigger) emits; one empty item by default. */
+	/** Items the start node (trigger) emits; by default the items pinned to it in the workflow (as the editor runs it), else one empty item. */
 	input?: IDataObject[];
 	mode?: WorkflowExecuteMode;
 	signal?: AbortSignal;
@@ -74,7 +74,7 @@ export async function runWorkflow(workflowData: IWorkflowBase, options: RunOptio
 			Object.values(byType).flatMap((outputs) => outputs.flatMap((targets) => (targets ?? []).map((t) => t.node))),
 		),
 	);
-	const startNode = workflowData.nodes.find((node) => !node.disabled && !fed.has(node.name));
+	const startNode = workflowData.nodes.find((node) => !node.disabled && !fed.has(node.name) && node.type !== 'n8n-nodes-base.stickyNote');
 	if (!startNode) throw new Error('The workflow has no start node');
 
 	const mode = options.mode ?? 'manual';
@@ -111,7 +111,8 @@ export async function runWorkflow(workflowData: IWorkflowBase, options: RunOptio
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
 
-	const input: INodeExecutionData[] = (options.input ?? [{}]).map((json) => ({ json }));
+	const pinned = (workflowData as { pinData?: Record<string, Array<{ json: IDataObject }>> }).pinData?.[startNode.name]?.map((item) => item.json);
+	const input: INodeExecutionData[] = (options.input ?? pinned ?? [{}]).map((json) => ({ json }));
 	const runExecutionData: IRunExecutionData = {
 		startData: {},
 		resultData: { runData: {} },

@@ -9,7 +9,7 @@ import { Ollama } from 'ollama';
 
 import { ERR_MAX_QUEUE, Simulator, startSimulator } from './index';
 import { ERR_RUNNER_STOPPED } from './scheduler';
-import { findN8nLangchainNodes, supplyFromN8nNode } from './n8n-nodes';
+import { ensureN8nLangchainNodes, supplyFromN8nNode } from './n8n-nodes';
 
 let sim: Simulator;
 let client: Ollama;
@@ -102,9 +102,13 @@ describe('official ollama client', () => {
 describe("n8n's own Ollama nodes (@n8n/n8n-nodes-langchain, in-process)", () => {
 	// the first require of n8n's node packages takes seconds (more on a busy machine)
 	jest.setTimeout(120_000);
-	const dir = findN8nLangchainNodes();
+	// A fresh clone has no n8n yet: install it once (cached, under the install script's lock).
+	let dir: string | undefined;
+	beforeAll(async () => {
+		dir = await ensureN8nLangchainNodes();
+	}, 30 * 60_000);
 	const need = () => {
-		if (!dir) throw new Error("n8n's @n8n/n8n-nodes-langchain is not installed: run `bash test/e2e/install-n8n.sh` (CI does, before npm test)");
+		if (!dir) throw new Error("n8n's @n8n/n8n-nodes-langchain could not be installed (bash test/e2e/install-n8n.sh)");
 		return dir;
 	};
 

@@ -7,6 +7,7 @@
  * OutboundHttp (as n8n-core's request helpers hand it over), and no-op logging/tracing hooks.
  * The nodes then talk to the simulator through their own @langchain/ollama and `ollama` copies.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,27 @@ export function findN8nLangchainNodes(): string | undefined {
 		if (existsSync(join(dir, 'package.json'))) return dir;
 	}
 	return undefined;
+}
+
+const INSTALL_SCRIPT = join(__dirname, '..', 'e2e', 'install-n8n.sh');
+
+/**
+ * The same, installing n8n first when no complete install is there: a fresh clone's `npm test`
+ * must pass as it stands. The script caches the install outside the checkout and takes its lock,
+ * so a concurrent install (another test run, `npm run test:e2e`) is waited for, never repeated.
+ */
+export async function ensureN8nLangchainNodes(): Promise<string> {
+	const found = findN8nLangchainNodes();
+	if (found) return found;
+	process.stderr.write(`[fidelity] n8n's own Ollama nodes are not installed: running bash ${INSTALL_SCRIPT} once (cached for later runs; takes a few minutes)\n`);
+	await new Promise<void>((resolve, reject) => {
+		const child = spawn('bash', [INSTALL_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'] });
+		child.on('error', reject);
+		child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`bash ${INSTALL_SCRIPT} failed (exit ${code ?? signal}); see its log above`))));
+	});
+	const installed = findN8nLangchainNodes();
+	if (!installed) throw new Error(`bash ${INSTALL_SCRIPT} finished, but no complete install with @n8n/n8n-nodes-langchain is in its cache`);
+	return installed;
 }
 
 export interface SuppliedModel<T> {

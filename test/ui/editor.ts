@@ -223,6 +223,10 @@ function variants(description: INodeTypeDescription): Array<Record<string, unkno
 	};
 	for (const p of description.properties) {
 		if (p.type === 'hidden') continue;
+		// A property of an older node version only (a default kept for saved workflows): a node opened
+		// at the newest version never shows it; test/versions runs those versions in-process.
+		const versionRule = p.displayOptions?.show?.['@version'];
+		if (versionRule && !isShown({ ...p, displayOptions: { show: { '@version': versionRule } } }, {}, description)) continue;
 		if (!isShown(p, defaults, description)) {
 			const { own } = valuesShowing(p);
 			if (isShown(p, { ...defaults, ...own }, description)) add(own);

@@ -23,7 +23,7 @@ export function readCachePolicy(ctx: ParameterReader, itemIndex: number, layers:
 	if (mode === 'off' || settings.skip) return undefined;
 	const fail = (field: string, message: string) => fieldError(ctx.getNode(), itemIndex, field, message);
 	const namespace = String(settings.namespace ?? '').trim() || String(ctx.getWorkflow().id ?? 'workflow');
-	if (settings.threshold !== undefined && !(settings.threshold > 0 && settings.threshold <= 1)) throw fail('Similarity Threshold', 'must be between 0 and 1');
+	if (settings.threshold !== undefined && !(settings.threshold > 0 && settings.threshold <= 1)) throw fail('Similarity Threshold', `must be above 0 and at most 1, got ${settings.threshold}`);
 	return {
 		mode,
 		namespace,

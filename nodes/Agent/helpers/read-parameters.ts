@@ -56,7 +56,7 @@ export function readAgentInput(ctx: ParameterReader, itemIndex: number): AgentRu
 	const fail = (field: string, message: string, description?: string) => fieldError(ctx.getNode(), itemIndex, field, message, description);
 
 	const model = String(ctx.getNodeParameter('model', itemIndex, '') ?? '').trim();
-	if (!model) throw fail('Model', 'is empty');
+	if (!model) throw fail('Model Name or ID', 'is empty');
 
 	const role = ctx.getNodeParameter('role', itemIndex, 'custom') as Role;
 	if (!(role in ROLE_PROMPTS)) throw fail('Role', `has an unknown value "${String(role)}"`);
@@ -112,7 +112,7 @@ export function readAgentInput(ctx: ParameterReader, itemIndex: number): AgentRu
 		? { sessionKey, workflowId: options.shareMemoryAcrossWorkflows === true ? undefined : String(ctx.getWorkflow().id ?? '') }
 		: undefined;
 	const historyShare = options.historyShare ?? 60;
-	if (!(historyShare >= 0 && historyShare <= 100)) throw fail('History Share', 'must be between 0 and 100');
+	if (!(historyShare >= 0 && historyShare <= 100)) throw fail('Context Share for Conversation (%)', `must be between 0 and 100, got ${historyShare}`);
 	const maxToolIterations = options.maxToolIterations ?? 5;
 	if (!Number.isInteger(maxToolIterations) || maxToolIterations < 1) throw fail('Max Tool Iterations', 'must be a whole number of at least 1');
 

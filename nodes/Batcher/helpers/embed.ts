@@ -26,7 +26,7 @@ function textsOf(ctx: IExecuteFunctions, itemIndex: number): { texts: string[]; 
 export async function embedItems(ctx: IExecuteFunctions, gateway: Gateway): Promise<INodeExecutionData[]> {
 	const settings = readBatchingSettings(ctx);
 	const model = String(ctx.getNodeParameter('embedModel', 0, '') ?? '').trim();
-	if (!model) throw new NodeOperationError(ctx.getNode(), 'The "Model" parameter is empty');
+	if (!model) throw new NodeOperationError(ctx.getNode(), 'The "Model Name or ID" parameter is empty');
 	const outputField = String(ctx.getNodeParameter('outputField', 0, 'embedding') ?? '').trim() || 'embedding';
 	const { dimensions, truncate } = settings.raw;
 

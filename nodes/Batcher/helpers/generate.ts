@@ -40,21 +40,27 @@ export async function generateItems(ctx: IExecuteFunctions, gateway: Gateway): P
 		),
 	settings.batcher);
 
+	const legacyFields = ctx.getNode().typeVersion < 1.1;
 	return await runItemsConcurrently(ctx, async (itemIndex, signal): Promise<IDataObject> => {
 		const model = String(ctx.getNodeParameter('model', itemIndex, '') ?? '').trim();
-		if (!model) throw fieldError(ctx.getNode(), itemIndex, 'Model', 'is empty');
+		if (!model) throw fieldError(ctx.getNode(), itemIndex, 'Model Name or ID', 'is empty');
 		const prompt = requiredText(ctx, 'prompt', 'Prompt', itemIndex);
 		const system = String(ctx.getNodeParameter('systemPrompt', itemIndex, '') ?? '').trim();
 		const messages: Message[] = system ? [{ role: 'system', content: system }] : [];
 		messages.push({ role: 'user', content: prompt });
 		const started = performance.now();
 		const { value: r, batch } = await batcher.add({ request: { model, messages, options, keep_alive: settings.keepAlive }, signal }, signal);
+		const tokenUsage = { promptTokens: r.promptEvalCount, completionTokens: r.evalCount, totalTokens: r.promptEvalCount + r.evalCount };
 		return {
-			response: r.message.content,
+			// `output` and `tokenUsage` as the Team Agent writes them (n8n's token badge reads tokenUsage);
+			// version 1 also keeps the names saved workflows may read.
+			output: r.message.content,
+			...(legacyFields ? { response: r.message.content } : {}),
 			model: r.model,
 			backend: r.backend,
 			doneReason: r.doneReason,
-			usage: { promptTokens: r.promptEvalCount, completionTokens: r.evalCount, totalTokens: r.promptEvalCount + r.evalCount },
+			tokenUsage,
+			...(legacyFields ? { usage: tokenUsage } : {}),
 			timings: { totalMs: round(performance.now() - started), batchWaitMs: round(batch.waitMs), queueMs: round(r.queueMs), evalMs: round(r.evalMs) },
 			batch: { id: batch.id, size: batch.size },
 			retries: r.retries,

@@ -38,7 +38,7 @@ export function groupItems(ctx: IExecuteFunctions): INodeExecutionData[] {
 		groups = groupByCount(kept.length, batchSize);
 	} else if (groupBy === 'tokens') {
 		const budget = ctx.getNodeParameter('tokenBudget', 0, 2000) as number;
-		if (!Number.isInteger(budget) || budget < 1) throw fail('Token Budget', `must be a positive whole number, got ${budget}`);
+		if (!Number.isInteger(budget) || budget < 1) throw fail('Tokens per Batch', `must be a positive whole number, got ${budget}`);
 		items.forEach((_item, i) =>
 			read(i, () => {
 				const text = ctx.getNodeParameter('groupText', i, '');

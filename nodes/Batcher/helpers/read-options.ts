@@ -41,7 +41,7 @@ export function readBatchingSettings(ctx: IExecuteFunctions, itemIndex = 0): Bat
 	const target = whole(raw.batchSizeTarget, 'Batch Size Target', 1);
 	if (limit !== undefined && target !== undefined && target > limit) throw fail('Batch Size Target', `(${target}) cannot be above the Batch Size Limit (${limit})`);
 	const queueTimeout = raw.queueTimeout;
-	if (queueTimeout !== undefined && !(Number.isFinite(queueTimeout) && queueTimeout >= 0)) throw fail('Queue Timeout (Seconds)', `must be 0 or more, got ${queueTimeout}`);
+	if (queueTimeout !== undefined && !(Number.isFinite(queueTimeout) && queueTimeout >= 0)) throw fail('Queue Wait Timeout (Seconds)', `must be 0 or more, got ${queueTimeout}`);
 	return {
 		batcher: { maxDelayMs: delay, targetSize: target, limit },
 		call: { priority: raw.priority ?? 0, queueTimeoutMs: queueTimeout ? queueTimeout * 1000 : undefined },

@@ -27,7 +27,7 @@ export function readKey(ctx: IExecuteFunctions, itemIndex: number, field = 'key'
 
 export function readOptions(ctx: IExecuteFunctions, itemIndex: number): CacheItemOptions {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as CacheItemOptions;
-	if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold <= 1)) throw fail(ctx, itemIndex, 'Similarity Threshold', 'must be between 0 and 1');
+	if (options.threshold !== undefined && !(options.threshold > 0 && options.threshold <= 1)) throw fail(ctx, itemIndex, 'Similarity Threshold', `must be above 0 and at most 1, got ${options.threshold}`);
 	return options;
 }
 

@@ -49,7 +49,7 @@ export const planCapacityProperties: INodeProperties[] = [
 export async function planCapacityForItem(ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal): Promise<IDataObject> {
 	const fail = (field: string, problem: string) => new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${problem}`, { itemIndex });
 	const model = String(ctx.getNodeParameter('capacityModel', itemIndex, '')).trim();
-	if (!model) throw fail('Model', 'is empty');
+	if (!model) throw fail('Model Name or ID', 'is empty');
 	const names = String(ctx.getNodeParameter('capacityBackends', itemIndex, ''))
 		.split(',')
 		.map((n) => n.trim())

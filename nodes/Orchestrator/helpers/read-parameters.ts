@@ -56,7 +56,7 @@ export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number,
 	};
 
 	const seed = options.seed ?? -1;
-	if (!Number.isInteger(seed) || seed < -1) throw fail('Seed', 'must be -1 (random) or a whole number');
+	if (!Number.isInteger(seed) || seed < -1) throw fail('Seed', `must be -1 (random) or a whole number of 0 or more, got ${seed}`);
 	const seeded = seed >= 0 ? { seed } : {};
 	const raw = (ctx.getNodeParameter('members.member', itemIndex, []) ?? []) as MemberParameter[];
 	const members = raw.map((m, i): ModelMemberConfig => {
@@ -85,7 +85,7 @@ export function readOrchestratorInput(ctx: IExecuteFunctions, itemIndex: number,
 		budgets: {
 			maxAttempts: whole('Max Attempts', options.maxAttempts, DEFAULT_BUDGETS.maxAttempts, 1),
 			maxSteps: whole('Max Steps', options.maxSteps, DEFAULT_BUDGETS.maxSteps, 1),
-			maxTokens: whole('Token Budget', options.maxTokens, DEFAULT_BUDGETS.maxTokens, 0),
+			maxTokens: whole('Tokens per Run', options.maxTokens, DEFAULT_BUDGETS.maxTokens, 0),
 			stepTimeoutMs: seconds('Step Timeout', options.stepTimeout, DEFAULT_BUDGETS.stepTimeoutMs),
 			runTimeoutMs: seconds('Run Timeout', options.runTimeout, DEFAULT_BUDGETS.runTimeoutMs),
 		},
