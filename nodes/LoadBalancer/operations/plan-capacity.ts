@@ -1,20 +1,23 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { backendFacts, planCapacity, type CapacityPlan } from '../../../lib/capacity';
 import type { Gateway } from '../../../lib/gateway';
 import { processMetrics } from '../../../lib/metrics';
+import { fieldError } from '../../shared/node-error';
 
 const on = { show: { operation: ['planCapacity'] } };
 
 export const planCapacityProperties: INodeProperties[] = [
 	{
-		displayName: 'Model',
+		displayName: 'Model Name or ID',
 		name: 'capacityModel',
-		type: 'string',
+		type: 'options',
+		typeOptions: { loadOptionsMethod: 'getModels' },
 		default: 'llama3.1:8b',
 		required: true,
 		displayOptions: on,
-		description: 'The model to plan for: its architecture comes from /api/show on each backend',
+		description:
+			'The model to plan for: its architecture comes from /api/show on each backend. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	},
 	{
 		displayName: 'Backends',
@@ -47,7 +50,7 @@ export const planCapacityProperties: INodeProperties[] = [
 
 /** Plan Capacity for one item: per backend, the memory of each configuration and the settings that fit. */
 export async function planCapacityForItem(ctx: IExecuteFunctions, gateway: Gateway, itemIndex: number, signal: AbortSignal): Promise<IDataObject> {
-	const fail = (field: string, problem: string) => new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: the "${field}" parameter ${problem}`, { itemIndex });
+	const fail = (field: string, problem: string) => fieldError(ctx.getNode(), itemIndex, field, problem);
 	const model = String(ctx.getNodeParameter('capacityModel', itemIndex, '')).trim();
 	if (!model) throw fail('Model Name or ID', 'is empty');
 	const names = String(ctx.getNodeParameter('capacityBackends', itemIndex, ''))
