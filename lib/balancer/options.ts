@@ -26,8 +26,14 @@ export interface BalancerSettings {
 	retries?: number;
 	/** Backoff before a retry when no other backend can take the call: base × 2^n, at most 2 s (default 100 ms). */
 	backoffMs?: number;
-	/** Retries of a 503 (Ollama's load queue full) before the call fails (default 5). */
+	/** Retries of a 503 that is not Ollama's full load queue (a proxy's, say) before the call fails (default 5). */
 	busyRetries?: number;
+	/**
+	 * How long a call refused by a full load queue (503 "maximum pending requests exceeded") waits
+	 * for the load, from its refusal, before it fails; no busy retries are spent meanwhile. The
+	 * gateway sets it to the credential's first-token timeout (default 10 minutes).
+	 */
+	loadWaitMs?: number;
 	/** Pull a model (`POST /api/pull`) on a backend that answered 404 for it (default false). */
 	pullMissing?: boolean;
 	/** Learned slots (Parallel Slots 0): the limit starts here and never exceeds `maxLearnedSlots` (defaults 1 and 16). */
@@ -81,6 +87,7 @@ export function resolveOptions(options: BalancerSettings): ResolvedOptions {
 		retries: pick('retries', 3),
 		backoffMs: pick('backoffMs', 100),
 		busyRetries: pick('busyRetries', 5),
+		loadWaitMs: pick('loadWaitMs', 600_000),
 		pullMissing: pick('pullMissing', false),
 		initialLearnedSlots: Math.max(1, pick('initialLearnedSlots', 1)),
 		maxLearnedSlots: Math.max(1, pick('maxLearnedSlots', 16)),

@@ -9,10 +9,13 @@ import { choose, completionMs, expectedMs, nextInRotation, type Candidate } from
 import { canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
 import { snapshotOf, type BackendHealth } from './health';
 import { LearnedLimit } from './learned-limit';
+import { closeLoadGate, gatedCapacity, isLoadQueueFull, openLoadGate } from './loading';
 import { resolveOptions, type ResolvedOptions, type RouterOptions, type Strategy } from './options';
 import { prefixChain, type PrefixChain } from './prefix';
 import { SharedState, type LocalView, type RemoteView } from './shared-state';
 
+/** A load gate that no call of ours got through (another model's or worker's load) opens after this. */
+const UNSEEN_LOAD_RECHECK_MS = 1000;
 /** How long a 404 keeps a backend out of a model's rotation before it is tried again. */
 const MISSING_MS = 60_000;
 const PULL_TIMEOUT_MS = 30 * 60_000;
@@ -33,6 +36,8 @@ interface CallState {
 	failed: Set<string>;
 	last?: AttemptOutcome;
 	chain?: PrefixChain | null;
+	/** When a full load queue first refused this call: it waits for the load until `loadWaitMs` after. */
+	refusedAt?: number;
 }
 
 /** The Router the scheduler asks, plus what the Load Balancer node reads and does. */
@@ -123,7 +128,12 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	/** Slots plus look-ahead once the model is up; only slots while it loads (a cold burst never meets Ollama's load queue). */
 	const capacityOf = (s: BackendState, m: ModelOnBackend, slots: number) => {
 		if (s.circuit.state === 'halfOpen') return 1;
-		return m.ready ? slots + o.lookAhead : slots;
+		return gatedCapacity(m, m.ready ? slots + o.lookAhead : slots);
+	};
+	/** The model is up on that backend (first token, reply, probe): a closed load gate opens to its slots. */
+	const loadEnded = (m: ModelOnBackend) => {
+		m.ready = true;
+		if (openLoadGate(m)) notify();
 	};
 	const healthy = (s: BackendState, t: number) => t >= s.retryAfterUntil && t >= s.remoteOpenUntil && s.circuit.allows(t);
 	const missing = (m: ModelOnBackend | undefined, t: number) => m !== undefined && m.missingUntil > t;
@@ -303,6 +313,9 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		let released = false;
 		return {
 			backend: s.backend,
+			started() {
+				if (!released) loadEnded(m);
+			},
 			release(outcome: AttemptOutcome) {
 				if (released) return;
 				released = true;
@@ -313,6 +326,8 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				s.circuit.trial = false;
 				if (outcome.ok) succeeded(s, m, call, record, position, outcome);
 				else failed(s, m, model, cs, outcome.error);
+				// every call that got through a closed load gate has ended: nothing of ours waits for that load any more
+				if (m.loadGate && m.loadGate.admitted > 0 && m.inFlight === 0) openLoadGate(m);
 				pruneAttempts(m, record.endedAt);
 				shared?.changed();
 				notify();
@@ -324,6 +339,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		const t = record.endedAt ?? now();
 		if (s.circuit.success()) shared?.circuitClosed(s.name);
 		s.errorRate.add(0);
+		openLoadGate(m);
 		m.ready = true;
 		m.lastUsed = t;
 		m.missingUntil = 0;
@@ -383,6 +399,22 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			return;
 		}
 		if (canFailOver(error)) cs.failed.add(s.name);
+		if (isLoadQueueFull(error)) {
+			cs.refusedAt ??= t;
+			const gate = closeLoadGate(m, t);
+			if (gate.admitted === 0) {
+				// Nothing of ours got through (another model's load, another worker's calls): no first
+				// token will tell when it ends, so look again a little later.
+				const since = gate.since;
+				const timer = setTimeout(() => {
+					timers.delete(timer);
+					if (m.loadGate?.since === since && openLoadGate(m)) notify();
+				}, UNSEEN_LOAD_RECHECK_MS);
+				timer.unref();
+				timers.add(timer);
+			}
+			return;
+		}
 		const retryAfter = retryAfterOf(error);
 		if (retryAfter !== undefined) {
 			s.retryAfterUntil = t + retryAfter;
@@ -438,7 +470,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		try {
 			const running = await http.runningModels(s.backend.backend, o.probeTimeoutMs);
 			s.lastProbeOk = true;
-			s.applyProbe(running, now());
+			if (s.applyProbe(running, now())) notify();
 			s.remoteOpenUntil = 0;
 			if (s.circuit.success()) {
 				shared?.circuitClosed(s.name);
@@ -556,6 +588,9 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			}
 			if (!canFailOver(error)) return undefined;
 			const backoff = Math.min(2000, o.backoffMs * 2 ** Math.max(0, attempt - 1));
+			// A full load queue: wait for the load (the gate holds the call back until it ends), or
+			// go elsewhere at once; no busy retries are spent, only the time the credential allows.
+			if (isLoadQueueFull(error)) return now() - (cs.refusedAt ?? now()) > o.loadWaitMs ? undefined : 0;
 			if (isBusy(error)) return attempt > o.busyRetries ? undefined : (retryAfterOf(error) ?? backoff);
 			if (attempt > o.retries || call.target) return call.target && attempt <= o.retries ? backoff : undefined;
 			const t = now();

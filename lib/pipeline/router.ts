@@ -28,6 +28,8 @@ export interface Lease {
 	readonly backend: Backend;
 	/** Ends the attempt and frees the slot. Call exactly once. */
 	release(outcome: AttemptOutcome): void;
+	/** The attempt's first token (or whole reply) arrived: the model is up there. Optional; at most once. */
+	started?(): void;
 }
 
 /**
