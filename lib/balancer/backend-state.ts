@@ -1,7 +1,8 @@
-import type { Backend } from '../pipeline';
+import type { Backend, Lease } from '../pipeline';
 import type { RunningModel } from './backend-http';
 import { CircuitBreaker } from './circuit';
 import { LearnedLimit } from './learned-limit';
+import { TtftWindow } from './hedge';
 import type { LoadGate } from './loading';
 import { SlotCacheTable } from './prefix';
 
@@ -47,6 +48,8 @@ export class ModelOnBackend {
 	readonly decodeTokensPerSec = new Ewma();
 	/** TTFT of calls that ran alone: the no-queue baseline when a reply carries no timings. */
 	readonly aloneTtftMs = new Ewma();
+	/** Recent warm first-token times: their p99 sets when a call here is hedged (hedge.ts). */
+	readonly ttftWindow = new TtftWindow();
 	readonly cache = new SlotCacheTable();
 	readonly attempts: AttemptRecord[] = [];
 	/** Length at which the attempt records are pruned next (doubles with what a prune keeps). */
@@ -79,6 +82,8 @@ export class BackendState {
 	rotation = 0;
 	/** Sequence number of the last call routed here (ties go to the one picked longest ago). */
 	lastPick = 0;
+	/** Attempts running here that the balancer may take back (only in a cluster of several). */
+	readonly live = new Set<Lease>();
 
 	constructor(
 		readonly backend: Backend,

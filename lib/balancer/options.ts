@@ -53,6 +53,14 @@ export interface BalancerSettings {
 	 * would finish every waiting call before a slower one with room finished it (default true).
 	 */
 	holdForFaster?: boolean;
+	/**
+	 * Hedged requests for warm models: a chat call without tools whose first token is later than
+	 * `hedgeMultiple` × that backend's recent p99 gets a second copy on another backend; the first
+	 * to answer wins, the other is cancelled. At most `hedgeRatio` extra requests (defaults true, 3, 0.05).
+	 */
+	hedging?: boolean;
+	hedgeMultiple?: number;
+	hedgeRatio?: number;
 }
 
 /** What only code can hand over (never part of a registry key). */
@@ -97,5 +105,8 @@ export function resolveOptions(options: BalancerSettings): ResolvedOptions {
 		minPrefixChars: pick('minPrefixChars', 512),
 		syncMs: Math.max(20, pick('syncMs', 200)),
 		holdForFaster: pick('holdForFaster', true),
+		hedging: pick('hedging', true),
+		hedgeMultiple: Math.max(1, pick('hedgeMultiple', 3)),
+		hedgeRatio: Math.min(1, Math.max(0, pick('hedgeRatio', 0.05))),
 	};
 }

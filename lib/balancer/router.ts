@@ -6,7 +6,8 @@ import type { AttemptOutcome, Backend, Call, Lease, Router } from '../pipeline';
 import { BackendHttp, normalizeModel } from './backend-http';
 import { BackendState, type AttemptRecord, type ModelOnBackend } from './backend-state';
 import { choose, completionMs, expectedMs, nextInRotation, type Candidate } from './choose';
-import { canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
+import { AttemptMovedError, canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isMoved, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
+import { HedgeBudget, hedgeable, hedgeDelay } from './hedge';
 import { snapshotOf, type BackendHealth } from './health';
 import { LearnedLimit } from './learned-limit';
 import { closeLoadGate, gatedCapacity, isLoadQueueFull, openLoadGate } from './loading';
@@ -59,6 +60,8 @@ export interface BalancerRouter extends Router {
 	pull(name: string, model: string): Promise<void>;
 	/** Small requests beside the call path (probes, pulls, Send Request), with the cluster's auth. */
 	readonly http: BackendHttp;
+	/** Calls sent (not hedges) and hedges sent since the start: hedges stay within the budget's share. */
+	hedgeStats(): { sent: number; hedges: number };
 }
 
 /**
@@ -83,6 +86,11 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	let shared: SharedState | undefined;
 	let probing: Promise<void> | undefined;
 	let tailWakeAt = 0;
+	const hedges = new HedgeBudget(o.hedgeRatio);
+	/** Leases handed out as hedges (they earn no hedge budget). */
+	const hedgeLeases = new WeakSet<Lease>();
+	/** A cluster of one has nowhere to move a call or send a hedge. */
+	const several = states.length > 1;
 
 	const notify = () => {
 		for (const listener of [...listeners]) listener();
@@ -287,7 +295,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		return true;
 	};
 
-	const lease = (call: Call, cs: CallState, c: Candidate): Lease => {
+	const lease = (call: Call, cs: CallState, c: Candidate, hedge = false): Lease => {
 		const { state: s, model: m } = c;
 		const t = now();
 		const model = modelOf(call);
@@ -311,14 +319,16 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			shared?.routed({ backend: s.name, model, chain });
 		}
 		let released = false;
-		return {
+		const granted: Lease = {
 			backend: s.backend,
+			cancellable: several,
 			started() {
 				if (!released) loadEnded(m);
 			},
 			release(outcome: AttemptOutcome) {
 				if (released) return;
 				released = true;
+				s.live.delete(granted);
 				m.inFlight--;
 				record.endedAt = now();
 				record.ok = outcome.ok;
@@ -333,6 +343,22 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				notify();
 			},
 		};
+		if (several) {
+			s.live.add(granted);
+			if (hedge) hedgeLeases.add(granted);
+			else hedges.earn();
+		}
+		return granted;
+	};
+
+	/**
+	 * The backend is now known to be unhealthy (a probe got no answer, its circuit opened): every
+	 * attempt there is taken back at once instead of waiting for its first-token (10 min) or idle
+	 * (2 min) timeout. One that has sent nothing to its caller goes elsewhere (`retryDelay`); one
+	 * whose caller already shows part of the reply ends with a clear error (a restart would repeat it).
+	 */
+	const moveOff = (s: BackendState, why: string) => {
+		for (const granted of [...s.live]) granted.cancel?.(new AttemptMovedError(s.name, why));
 	};
 
 	const succeeded = (s: BackendState, m: ModelOnBackend, call: Call, record: AttemptRecord, position: number, outcome: AttemptOutcome) => {
@@ -363,6 +389,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		}
 		if (ttft === undefined) return;
 		m.ttftMs.add(ttft);
+		m.ttftWindow.add(ttft);
 		const firstAt = record.sentAt + ttft;
 		// Others still running a margin after this call's first token ran beside it (the one whose
 		// end freed a slot for it ends about when it starts, give or take the client's lag).
@@ -399,6 +426,8 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			return;
 		}
 		if (canFailOver(error)) cs.failed.add(s.name);
+		// taken back from an unhealthy backend: the probe or the circuit already counted that
+		if (isMoved(error)) return;
 		if (isLoadQueueFull(error)) {
 			cs.refusedAt ??= t;
 			const gate = closeLoadGate(m, t);
@@ -432,6 +461,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		if (s.circuit.failure(t)) {
 			shared?.circuitOpened(s.name, s.circuit.reopensAt);
 			wakeAt(s.circuit.reopensAt);
+			moveOff(s, 'failed repeatedly (circuit open)');
 		}
 	};
 
@@ -481,6 +511,16 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			s.lastError = (error as Error).message;
 			const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
 			if (retryAfter !== undefined) s.retryAfterUntil = now() + retryAfter;
+			// No answer at all (Ollama answers /api/ps even while it loads a model): the backend is
+			// down or hung. Its circuit opens now and what runs there unseen moves elsewhere.
+			if ((error as { status?: number }).status === undefined && !closed) {
+				if (s.circuit.trip(now())) {
+					shared?.circuitOpened(s.name, s.circuit.reopensAt);
+					wakeAt(s.circuit.reopensAt);
+				}
+				moveOff(s, 'did not answer its health probe');
+				return;
+			}
 			if (s.circuit.state !== 'closed') return;
 			if (s.circuit.failure(now())) {
 				shared?.circuitOpened(s.name, s.circuit.reopensAt);
@@ -587,6 +627,8 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				return undefined;
 			}
 			if (!canFailOver(error)) return undefined;
+			// taken back before anything reached the caller: elsewhere, now
+			if (isMoved(error)) return attempt > o.retries + states.length ? undefined : 0;
 			const backoff = Math.min(2000, o.backoffMs * 2 ** Math.max(0, attempt - 1));
 			// A full load queue: wait for the load (the gate holds the call back until it ends), or
 			// go elsewhere at once; no busy retries are spent, only the time the credential allows.
@@ -597,6 +639,24 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			const elsewhere = states.some((s) => !cs.failed.has(s.name) && healthy(s, t) && !missing(s.models.get(model), t));
 			return elsewhere ? 0 : backoff;
 		},
+		hedgeDelay(call, granted) {
+			if (!o.hedging || !several || hedgeLeases.has(granted) || !hedgeable(call)) return undefined;
+			const s = states.find((x) => x.backend === granted.backend);
+			const m = s?.models.get(modelOf(call));
+			// warm models only: a cold load's first token says nothing about a tail
+			if (!s || !m?.ready) return undefined;
+			return hedgeDelay(m.ttftWindow, o.hedgeMultiple);
+		},
+		tryHedge(call, primary) {
+			const cs = callState(call);
+			const model = modelOf(call);
+			const t = now();
+			const pool = eligible(call, model, t).filter((s) => s.backend !== primary.backend && s.models.get(model)?.ready);
+			const best = choose('leastConnections', candidatesFor(call, cs, model, t, pool));
+			if (!best || !hedges.take()) return undefined;
+			return lease(call, cs, best, true);
+		},
+		hedgeStats: () => ({ sent: hedges.sent, hedges: hedges.hedges }),
 		health: () => states.map((s) => snapshotOf(s, o.strategy, (m, kind) => slotsOf(s, m, kind), now())),
 		probe: probeAll,
 		share(redis) {

@@ -1114,10 +1114,10 @@ export class SimServer implements SchedulerHost {
 					await waitProgress();
 				}
 				checkCrash();
+				if (this.faults.hang && !(await this.untilThawed(res))) throw new AbortedError();
 				this.stats.evalTokens += n;
 				this.stats.completed++;
 				if (job.promptIds) content = job.cacheAfter?.();
-				if (this.faults.hang && !(await this.untilThawed(res))) throw new AbortedError();
 				return this.sendJson(res, 200, finalObj(plan.content));
 			}
 
@@ -1182,6 +1182,7 @@ export class SimServer implements SchedulerHost {
 				}
 				checkCrash();
 			}
+			if (this.faults.hang && !(await this.untilThawed(res))) throw new AbortedError();
 			this.stats.completed++;
 			if (job.promptIds) content = job.cacheAfter?.();
 			res.end(JSON.stringify(finalObj('')) + '\n');
