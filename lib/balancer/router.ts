@@ -493,7 +493,9 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			});
 	};
 
-	const probeOne = async (s: BackendState) => {
+	/** Whether the probe answered (`ok`), got no answer at all (`silent`), or an error status. */
+	type ProbeResult = 'ok' | 'silent' | 'error';
+	const probeOne = async (s: BackendState): Promise<ProbeResult> => {
 		// Probes are cheap and off the request path, so an open circuit is probed too: a probe that
 		// succeeds closes it at once (a restarted backend takes traffic within one interval); one that
 		// fails keeps it open without lengthening the cooldown (that is for failed real calls).
@@ -506,33 +508,45 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				shared?.circuitClosed(s.name);
 				notify();
 			}
+			return 'ok';
 		} catch (error) {
 			s.lastProbeOk = false;
 			s.lastError = (error as Error).message;
 			const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
 			if (retryAfter !== undefined) s.retryAfterUntil = now() + retryAfter;
-			// No answer at all (Ollama answers /api/ps even while it loads a model): the backend is
-			// down or hung. Its circuit opens now and what runs there unseen moves elsewhere.
-			if ((error as { status?: number }).status === undefined && !closed) {
-				if (s.circuit.trip(now())) {
-					shared?.circuitOpened(s.name, s.circuit.reopensAt);
-					wakeAt(s.circuit.reopensAt);
-				}
-				moveOff(s, 'did not answer its health probe');
-				return;
-			}
-			if (s.circuit.state !== 'closed') return;
-			if (s.circuit.failure(now())) {
+			const silent = (error as { status?: number }).status === undefined;
+			if (s.circuit.state === 'closed' && s.circuit.failure(now())) {
 				shared?.circuitOpened(s.name, s.circuit.reopensAt);
 				wakeAt(s.circuit.reopensAt);
+				moveOff(s, 'failed its health probes (circuit open)');
 			}
+			return silent ? 'silent' : 'error';
 		} finally {
 			s.lastProbeAt = now();
 		}
 	};
+	/**
+	 * A probe that got no answer at all while another backend's probe of the same round answered:
+	 * that backend is down or hung (Ollama answers /api/ps even while it loads a model). Its circuit
+	 * opens now and everything running there is taken back (`moveOff`). When no probe of the round
+	 * answered, the fault is as likely ours (this process's event loop held past the probe timeout,
+	 * the network): only the usual failure count applies.
+	 */
+	const judgeRound = (results: ProbeResult[]) => {
+		if (closed || !results.includes('ok')) return;
+		results.forEach((result, i) => {
+			if (result !== 'silent') return;
+			const s = states[i];
+			if (s.circuit.trip(now())) {
+				shared?.circuitOpened(s.name, s.circuit.reopensAt);
+				wakeAt(s.circuit.reopensAt);
+			}
+			moveOff(s, 'did not answer its health probe');
+		});
+	};
 	const probeAll = () => {
 		probing ??= Promise.all(states.map(probeOne))
-			.then(() => undefined)
+			.then(judgeRound)
 			.finally(() => (probing = undefined));
 		return probing;
 	};
