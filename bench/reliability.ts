@@ -18,6 +18,11 @@ import type { BenchArgs } from './run';
 
 const MODEL = 'llama3.2:3b';
 
+/** One chat per simulator process first: its tokenizer (seconds, holding its event loop) loads before anything is timed or probed. */
+async function warm(sim: { url: string }) {
+	const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'warm up' }], stream: false, options: { num_predict: 1 } });
+	await (await fetch(`${sim.url}/api/chat`, { method: 'POST', body })).text();
+}
 async function stats(sim: { url: string }): Promise<SimStats> {
 	return (await (await fetch(`${sim.url}/_sim/stats`)).json()) as SimStats;
 }
@@ -77,6 +82,7 @@ async function cold(loadSeconds: number, maxQueue: number, calls: number) {
 
 async function hangRun(calls: number, hang: boolean) {
 	const sims: SimulatorProcess[] = await Promise.all([0, 1, 2].map(() => spawnSimulator(['--parallel', '4'])));
+	await Promise.all(sims.map(warm));
 	const gw = new Gateway({ backends: sims.map((s, i) => ({ name: `gpu-${i + 1}`, baseUrl: s.url, weight: 1, parallel: 4 })), embedBatching: false });
 	try {
 		await gw.warmUp({ model: MODEL });
