@@ -15,6 +15,8 @@ export class TtftWindow {
 	private readonly samples: number[] = [];
 	private next = 0;
 	private sortedCache?: number[];
+	/** Samples added since the last sort: the p99 is re-sorted every RESORT_EVERY samples, not per call. */
+	private addedSinceSort = 0;
 
 	constructor(private readonly size = 128) {}
 
@@ -27,13 +29,17 @@ export class TtftWindow {
 		if (this.samples.length < this.size) this.samples.push(ms);
 		else this.samples[this.next] = ms;
 		this.next = (this.next + 1) % this.size;
-		this.sortedCache = undefined;
+		// a tail estimate a few samples old is as good for hedging; sorting 128 numbers per call is not free
+		if (++this.addedSinceSort >= RESORT_EVERY || this.samples.length < MIN_HEDGE_SAMPLES) this.sortedCache = undefined;
 	}
 
 	/** Nearest-rank percentile of the window (`p` in 0..100), undefined while empty. */
 	percentile(p: number): number | undefined {
 		if (this.samples.length === 0) return undefined;
-		this.sortedCache ??= [...this.samples].sort((a, b) => a - b);
+		if (!this.sortedCache) {
+			this.sortedCache = [...this.samples].sort((a, b) => a - b);
+			this.addedSinceSort = 0;
+		}
 		const rank = Math.max(1, Math.ceil((p / 100) * this.sortedCache.length));
 		return this.sortedCache[rank - 1];
 	}
@@ -63,6 +69,8 @@ export class HedgeBudget {
 		return true;
 	}
 }
+
+const RESORT_EVERY = 16;
 
 /** Fewest warm samples before a backend's p99 is trusted. */
 export const MIN_HEDGE_SAMPLES = 20;
