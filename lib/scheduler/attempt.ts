@@ -142,7 +142,12 @@ export function runAttempt(call: Call, primary: Lease, next: Handler, router: Ro
 		hedgeTimer = setTimeout(() => {
 			hedgeTimer = undefined;
 			if (settled || winner || first.done || call.options.signal?.aborted) return;
-			const second = router.tryHedge?.(call, primary);
+			let second: Lease | undefined;
+			try {
+				second = router.tryHedge?.(call, primary);
+			} catch {
+				// no backend can take a copy now (e.g. the model went missing everywhere): the first copy carries on
+			}
 			if (second) start(second);
 		}, delay);
 		hedgeTimer.unref?.();
