@@ -251,6 +251,14 @@ export class OllamaClusterApi implements ICredentialType {
 			default: balancing('pullMissing') as boolean,
 			description: 'Whether to pull a model on a backend that answered 404 for it (other backends serve meanwhile)',
 		},
+		{
+			displayName: 'Hedge Slow Calls',
+			name: 'hedging',
+			type: 'boolean',
+			default: balancing('hedging') as boolean,
+			description:
+				'Whether a call without tools whose first token is late (3x that backend\'s recent p99 for a loaded model) gets a second copy on another backend; the first answer is used, the other copy cancelled. At most 5 % extra requests.',
+		},
 		// Saved by 0.1 (collections the form could not render); kept so those values still apply.
 		{ displayName: 'Timeouts (0.1)', name: TIMEOUT_FIELDS.collection, type: 'hidden', default: {} },
 		{ displayName: 'Load Balancing (0.1)', name: LOAD_BALANCING_FIELDS.collection, type: 'hidden', default: {} },

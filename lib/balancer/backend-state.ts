@@ -1,7 +1,9 @@
-import type { Backend } from '../pipeline';
+import type { Backend, Lease } from '../pipeline';
 import type { RunningModel } from './backend-http';
 import { CircuitBreaker } from './circuit';
 import { LearnedLimit } from './learned-limit';
+import { TtftWindow } from './hedge';
+import type { LoadGate } from './loading';
 import { SlotCacheTable } from './prefix';
 
 const ALPHA = 0.2;
@@ -46,11 +48,15 @@ export class ModelOnBackend {
 	readonly decodeTokensPerSec = new Ewma();
 	/** TTFT of calls that ran alone: the no-queue baseline when a reply carries no timings. */
 	readonly aloneTtftMs = new Ewma();
+	/** Recent warm first-token times: their p99 sets when a call here is hedged (hedge.ts). */
+	readonly ttftWindow = new TtftWindow();
 	readonly cache = new SlotCacheTable();
 	readonly attempts: AttemptRecord[] = [];
 	/** Length at which the attempt records are pruned next (doubles with what a prune keeps). */
 	pruneAttemptsAt = 64;
 	learned?: LearnedLimit;
+	/** A 503 for a full load queue came back: only the calls that got through until the load ends (loading.ts). */
+	loadGate?: LoadGate;
 
 	get totalInFlight(): number {
 		return this.inFlight + this.remoteInFlight;
@@ -76,6 +82,8 @@ export class BackendState {
 	rotation = 0;
 	/** Sequence number of the last call routed here (ties go to the one picked longest ago). */
 	lastPick = 0;
+	/** Attempts running here that the balancer may take back (only in a cluster of several). */
+	readonly live = new Set<Lease>();
 
 	constructor(
 		readonly backend: Backend,
@@ -113,14 +121,20 @@ export class BackendState {
 		return [...this.models].filter(([name, m]) => name !== model && m.loaded);
 	}
 
-	/** Replaces what is loaded with a probe's view; keeps models with calls in flight (they are loading). */
-	applyProbe(running: RunningModel[], now: number): void {
+	/** Replaces what is loaded with a probe's view; keeps models with calls in flight (they are loading). Returns whether a load gate opened. */
+	applyProbe(running: RunningModel[], now: number): boolean {
+		let opened = false;
 		this.maxModelsSeen = Math.max(this.maxModelsSeen, running.length);
 		const seen = new Set(running.map((r) => r.name));
 		for (const r of running) {
 			const m = this.model(r.name);
 			m.loaded = true;
 			m.ready = true;
+			// Ollama lists a runner only once its load has finished: a closed load gate opens
+			if (m.loadGate) {
+				m.loadGate = undefined;
+				opened = true;
+			}
 			m.sizeVram = r.sizeVram;
 			m.expiresAt = r.expiresAt;
 		}
@@ -130,5 +144,6 @@ export class BackendState {
 				m.ready = false;
 			}
 		}
+		return opened;
 	}
 }

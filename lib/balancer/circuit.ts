@@ -45,6 +45,17 @@ export class CircuitBreaker {
 		return false;
 	}
 
+	/**
+	 * A failure that proves the backend is down without waiting for `threshold` of them (a probe
+	 * that got no answer at all): opens a closed circuit at once. Returns true when it opened.
+	 */
+	trip(now: number): boolean {
+		if (this.state === 'open') return false;
+		if (this.state === 'halfOpen') return this.failure(now);
+		this.failures = Math.max(this.failures + 1, this.threshold);
+		return this.open(now);
+	}
+
 	/** Returns true when this success closed an open or half-open circuit. */
 	success(): boolean {
 		const wasOpen = this.state !== 'closed';

@@ -35,5 +35,25 @@ export function isBackendFailure(error: unknown): boolean {
 
 /** Whether the same call may succeed on another backend (or the same one later). */
 export function canFailOver(error: unknown): boolean {
-	return isBackendFailure(error) || isBusy(error);
+	return isBackendFailure(error) || isBusy(error) || fields(error).code === 'MOVED';
 }
+
+/**
+ * An attempt the balancer took back because its backend is now known to be unhealthy: a probe
+ * got no answer or the circuit opened. When nothing reached the caller yet (no first token, or a
+ * caller that takes the reply whole) the call goes to another backend at once.
+ */
+export class AttemptMovedError extends Error {
+	readonly code = 'MOVED';
+	readonly retryable = true;
+
+	constructor(
+		readonly backend: string,
+		why: string,
+	) {
+		super(`Ollama backend "${backend}" ${why}; the call was moved to another backend`);
+		this.name = 'AttemptMovedError';
+	}
+}
+
+export const isMoved = (error: unknown) => fields(error).code === 'MOVED';

@@ -26,8 +26,14 @@ export interface BalancerSettings {
 	retries?: number;
 	/** Backoff before a retry when no other backend can take the call: base × 2^n, at most 2 s (default 100 ms). */
 	backoffMs?: number;
-	/** Retries of a 503 (Ollama's load queue full) before the call fails (default 5). */
+	/** Retries of a 503 that is not Ollama's full load queue (a proxy's, say) before the call fails (default 5). */
 	busyRetries?: number;
+	/**
+	 * How long a call refused by a full load queue (503 "maximum pending requests exceeded") waits
+	 * for the load, from its refusal, before it fails; no busy retries are spent meanwhile. The
+	 * gateway sets it to the credential's first-token timeout (default 10 minutes).
+	 */
+	loadWaitMs?: number;
 	/** Pull a model (`POST /api/pull`) on a backend that answered 404 for it (default false). */
 	pullMissing?: boolean;
 	/** Learned slots (Parallel Slots 0): the limit starts here and never exceeds `maxLearnedSlots` (defaults 1 and 16). */
@@ -47,6 +53,14 @@ export interface BalancerSettings {
 	 * would finish every waiting call before a slower one with room finished it (default true).
 	 */
 	holdForFaster?: boolean;
+	/**
+	 * Hedged requests for warm models: a chat call without tools whose first token is later than
+	 * `hedgeMultiple` × that backend's recent p99 gets a second copy on another backend; the first
+	 * to answer wins, the other is cancelled. At most `hedgeRatio` extra requests (defaults true, 3, 0.05).
+	 */
+	hedging?: boolean;
+	hedgeMultiple?: number;
+	hedgeRatio?: number;
 }
 
 /** What only code can hand over (never part of a registry key). */
@@ -81,6 +95,7 @@ export function resolveOptions(options: BalancerSettings): ResolvedOptions {
 		retries: pick('retries', 3),
 		backoffMs: pick('backoffMs', 100),
 		busyRetries: pick('busyRetries', 5),
+		loadWaitMs: pick('loadWaitMs', 600_000),
 		pullMissing: pick('pullMissing', false),
 		initialLearnedSlots: Math.max(1, pick('initialLearnedSlots', 1)),
 		maxLearnedSlots: Math.max(1, pick('maxLearnedSlots', 16)),
@@ -90,5 +105,8 @@ export function resolveOptions(options: BalancerSettings): ResolvedOptions {
 		minPrefixChars: pick('minPrefixChars', 512),
 		syncMs: Math.max(20, pick('syncMs', 200)),
 		holdForFaster: pick('holdForFaster', true),
+		hedging: pick('hedging', true),
+		hedgeMultiple: Math.max(1, pick('hedgeMultiple', 3)),
+		hedgeRatio: Math.min(1, Math.max(0, pick('hedgeRatio', 0.05))),
 	};
 }

@@ -6,13 +6,17 @@ import type { AttemptOutcome, Backend, Call, Lease, Router } from '../pipeline';
 import { BackendHttp, normalizeModel } from './backend-http';
 import { BackendState, type AttemptRecord, type ModelOnBackend } from './backend-state';
 import { choose, completionMs, expectedMs, nextInRotation, type Candidate } from './choose';
-import { canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
+import { AttemptMovedError, canFailOver, isAborted, isBackendFailure, isBusy, isModelMissing, isMoved, isRunnerCrash, markedAfterFirstToken, retryAfterOf } from './errors';
+import { HedgeBudget, hedgeable, hedgeDelay } from './hedge';
 import { snapshotOf, type BackendHealth } from './health';
 import { LearnedLimit } from './learned-limit';
+import { closeLoadGate, gatedCapacity, isLoadQueueFull, openLoadGate } from './loading';
 import { resolveOptions, type ResolvedOptions, type RouterOptions, type Strategy } from './options';
 import { prefixChain, type PrefixChain } from './prefix';
 import { SharedState, type LocalView, type RemoteView } from './shared-state';
 
+/** A load gate that no call of ours got through (another model's or worker's load) opens after this. */
+const UNSEEN_LOAD_RECHECK_MS = 1000;
 /** How long a 404 keeps a backend out of a model's rotation before it is tried again. */
 const MISSING_MS = 60_000;
 const PULL_TIMEOUT_MS = 30 * 60_000;
@@ -33,6 +37,8 @@ interface CallState {
 	failed: Set<string>;
 	last?: AttemptOutcome;
 	chain?: PrefixChain | null;
+	/** When a full load queue first refused this call: it waits for the load until `loadWaitMs` after. */
+	refusedAt?: number;
 }
 
 /** The Router the scheduler asks, plus what the Load Balancer node reads and does. */
@@ -54,6 +60,8 @@ export interface BalancerRouter extends Router {
 	pull(name: string, model: string): Promise<void>;
 	/** Small requests beside the call path (probes, pulls, Send Request), with the cluster's auth. */
 	readonly http: BackendHttp;
+	/** Calls sent (not hedges) and hedges sent since the start: hedges stay within the budget's share. */
+	hedgeStats(): { sent: number; hedges: number };
 }
 
 /**
@@ -78,6 +86,11 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	let shared: SharedState | undefined;
 	let probing: Promise<void> | undefined;
 	let tailWakeAt = 0;
+	const hedges = new HedgeBudget(o.hedgeRatio);
+	/** Leases handed out as hedges (they earn no hedge budget). */
+	const hedgeLeases = new WeakSet<Lease>();
+	/** A cluster of one has nowhere to move a call or send a hedge. */
+	const several = states.length > 1;
 
 	const notify = () => {
 		for (const listener of [...listeners]) listener();
@@ -123,7 +136,12 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 	/** Slots plus look-ahead once the model is up; only slots while it loads (a cold burst never meets Ollama's load queue). */
 	const capacityOf = (s: BackendState, m: ModelOnBackend, slots: number) => {
 		if (s.circuit.state === 'halfOpen') return 1;
-		return m.ready ? slots + o.lookAhead : slots;
+		return gatedCapacity(m, m.ready ? slots + o.lookAhead : slots);
+	};
+	/** The model is up on that backend (first token, reply, probe): a closed load gate opens to its slots. */
+	const loadEnded = (m: ModelOnBackend) => {
+		m.ready = true;
+		if (openLoadGate(m)) notify();
 	};
 	/** Room for one more call: a slot lease this worker holds in Redis when shared (atomic across workers), else the local count. */
 	const hasRoom = (s: BackendState, m: ModelOnBackend, model: string, capacity: number) => shared?.admits(key(s, model), m.inFlight, capacity) ?? m.totalInFlight < capacity;
@@ -279,7 +297,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		return true;
 	};
 
-	const lease = (call: Call, cs: CallState, c: Candidate): Lease => {
+	const lease = (call: Call, cs: CallState, c: Candidate, hedge = false): Lease => {
 		const { state: s, model: m } = c;
 		const t = now();
 		const model = modelOf(call);
@@ -303,11 +321,16 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			shared?.routed({ backend: s.name, model, chain });
 		}
 		let released = false;
-		return {
+		const granted: Lease = {
 			backend: s.backend,
+			cancellable: several,
+			started() {
+				if (!released) loadEnded(m);
+			},
 			release(outcome: AttemptOutcome) {
 				if (released) return;
 				released = true;
+				s.live.delete(granted);
 				m.inFlight--;
 				record.endedAt = now();
 				record.ok = outcome.ok;
@@ -315,17 +338,36 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				s.circuit.trial = false;
 				if (outcome.ok) succeeded(s, m, call, record, position, outcome);
 				else failed(s, m, model, cs, outcome.error);
+				// every call that got through a closed load gate has ended: nothing of ours waits for that load any more
+				if (m.loadGate && m.loadGate.admitted > 0 && m.inFlight === 0) openLoadGate(m);
 				pruneAttempts(m, record.endedAt);
 				shared?.changed();
 				notify();
 			},
 		};
+		if (several) {
+			s.live.add(granted);
+			if (hedge) hedgeLeases.add(granted);
+			else hedges.earn();
+		}
+		return granted;
+	};
+
+	/**
+	 * The backend is now known to be unhealthy (a probe got no answer, its circuit opened): every
+	 * attempt there is taken back at once instead of waiting for its first-token (10 min) or idle
+	 * (2 min) timeout. One that has sent nothing to its caller goes elsewhere (`retryDelay`); one
+	 * whose caller already shows part of the reply ends with a clear error (a restart would repeat it).
+	 */
+	const moveOff = (s: BackendState, why: string) => {
+		for (const granted of [...s.live]) granted.cancel?.(new AttemptMovedError(s.name, why));
 	};
 
 	const succeeded = (s: BackendState, m: ModelOnBackend, call: Call, record: AttemptRecord, position: number, outcome: AttemptOutcome) => {
 		const t = record.endedAt ?? now();
 		if (s.circuit.success()) shared?.circuitClosed(s.name);
 		s.errorRate.add(0);
+		openLoadGate(m);
 		m.ready = true;
 		m.lastUsed = t;
 		m.missingUntil = 0;
@@ -349,6 +391,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		}
 		if (ttft === undefined) return;
 		m.ttftMs.add(ttft);
+		m.ttftWindow.add(ttft);
 		const firstAt = record.sentAt + ttft;
 		// Others still running a margin after this call's first token ran beside it (the one whose
 		// end freed a slot for it ends about when it starts, give or take the client's lag).
@@ -385,6 +428,24 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			return;
 		}
 		if (canFailOver(error)) cs.failed.add(s.name);
+		// taken back from an unhealthy backend: the probe or the circuit already counted that
+		if (isMoved(error)) return;
+		if (isLoadQueueFull(error)) {
+			cs.refusedAt ??= t;
+			const gate = closeLoadGate(m, t);
+			if (gate.admitted === 0) {
+				// Nothing of ours got through (another model's load, another worker's calls): no first
+				// token will tell when it ends, so look again a little later.
+				const since = gate.since;
+				const timer = setTimeout(() => {
+					timers.delete(timer);
+					if (m.loadGate?.since === since && openLoadGate(m)) notify();
+				}, UNSEEN_LOAD_RECHECK_MS);
+				timer.unref();
+				timers.add(timer);
+			}
+			return;
+		}
 		const retryAfter = retryAfterOf(error);
 		if (retryAfter !== undefined) {
 			s.retryAfterUntil = t + retryAfter;
@@ -402,6 +463,7 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 		if (s.circuit.failure(t)) {
 			shared?.circuitOpened(s.name, s.circuit.reopensAt);
 			wakeAt(s.circuit.reopensAt);
+			moveOff(s, 'failed repeatedly (circuit open)');
 		}
 	};
 
@@ -433,36 +495,60 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 			});
 	};
 
-	const probeOne = async (s: BackendState) => {
+	/** Whether the probe answered (`ok`), got no answer at all (`silent`), or an error status. */
+	type ProbeResult = 'ok' | 'silent' | 'error';
+	const probeOne = async (s: BackendState): Promise<ProbeResult> => {
 		// Probes are cheap and off the request path, so an open circuit is probed too: a probe that
 		// succeeds closes it at once (a restarted backend takes traffic within one interval); one that
 		// fails keeps it open without lengthening the cooldown (that is for failed real calls).
 		try {
 			const running = await http.runningModels(s.backend.backend, o.probeTimeoutMs);
 			s.lastProbeOk = true;
-			s.applyProbe(running, now());
+			if (s.applyProbe(running, now())) notify();
 			s.remoteOpenUntil = 0;
 			if (s.circuit.success()) {
 				shared?.circuitClosed(s.name);
 				notify();
 			}
+			return 'ok';
 		} catch (error) {
 			s.lastProbeOk = false;
 			s.lastError = (error as Error).message;
 			const retryAfter = (error as { retryAfterMs?: number }).retryAfterMs;
 			if (retryAfter !== undefined) s.retryAfterUntil = now() + retryAfter;
-			if (s.circuit.state !== 'closed') return;
-			if (s.circuit.failure(now())) {
+			const silent = (error as { status?: number }).status === undefined;
+			if (s.circuit.state === 'closed' && s.circuit.failure(now())) {
 				shared?.circuitOpened(s.name, s.circuit.reopensAt);
 				wakeAt(s.circuit.reopensAt);
+				moveOff(s, 'failed its health probes (circuit open)');
 			}
+			return silent ? 'silent' : 'error';
 		} finally {
 			s.lastProbeAt = now();
 		}
 	};
+	/**
+	 * A probe that got no answer at all while another backend's probe of the same round answered:
+	 * that backend is down or hung (Ollama answers /api/ps even while it loads a model). Its circuit
+	 * opens now and everything running there is taken back (`moveOff`). When no probe of the round
+	 * answered, the fault is as likely ours (this process's event loop held past the probe timeout,
+	 * the network): only the usual failure count applies.
+	 */
+	const judgeRound = (results: ProbeResult[]) => {
+		if (closed || !results.includes('ok')) return;
+		results.forEach((result, i) => {
+			if (result !== 'silent') return;
+			const s = states[i];
+			if (s.circuit.trip(now())) {
+				shared?.circuitOpened(s.name, s.circuit.reopensAt);
+				wakeAt(s.circuit.reopensAt);
+			}
+			moveOff(s, 'did not answer its health probe');
+		});
+	};
 	const probeAll = () => {
 		probing ??= Promise.all(states.map(probeOne))
-			.then(() => undefined)
+			.then(judgeRound)
 			.finally(() => (probing = undefined));
 		return probing;
 	};
@@ -557,13 +643,36 @@ export function createRouter(backends: Backend[], options: RouterOptions = {}): 
 				return undefined;
 			}
 			if (!canFailOver(error)) return undefined;
+			// taken back before anything reached the caller: elsewhere, now
+			if (isMoved(error)) return attempt > o.retries + states.length ? undefined : 0;
 			const backoff = Math.min(2000, o.backoffMs * 2 ** Math.max(0, attempt - 1));
+			// A full load queue: wait for the load (the gate holds the call back until it ends), or
+			// go elsewhere at once; no busy retries are spent, only the time the credential allows.
+			if (isLoadQueueFull(error)) return now() - (cs.refusedAt ?? now()) > o.loadWaitMs ? undefined : 0;
 			if (isBusy(error)) return attempt > o.busyRetries ? undefined : (retryAfterOf(error) ?? backoff);
 			if (attempt > o.retries || call.target) return call.target && attempt <= o.retries ? backoff : undefined;
 			const t = now();
 			const elsewhere = states.some((s) => !cs.failed.has(s.name) && healthy(s, t) && !missing(s.models.get(model), t));
 			return elsewhere ? 0 : backoff;
 		},
+		hedgeDelay(call, granted) {
+			if (!o.hedging || !several || hedgeLeases.has(granted) || !hedgeable(call)) return undefined;
+			const s = states.find((x) => x.backend === granted.backend);
+			const m = s?.models.get(modelOf(call));
+			// warm models only: a cold load's first token says nothing about a tail
+			if (!s || !m?.ready) return undefined;
+			return hedgeDelay(m.ttftWindow, o.hedgeMultiple);
+		},
+		tryHedge(call, primary) {
+			const cs = callState(call);
+			const model = modelOf(call);
+			const t = now();
+			const pool = eligible(call, model, t).filter((s) => s.backend !== primary.backend && s.models.get(model)?.ready);
+			const best = choose('leastConnections', candidatesFor(call, cs, model, t, pool));
+			if (!best || !hedges.take()) return undefined;
+			return lease(call, cs, best, true);
+		},
+		hedgeStats: () => ({ sent: hedges.sent, hedges: hedges.hedges }),
 		health: () => states.map((s) => snapshotOf(s, o.strategy, (m, kind) => slotsOf(s, m, kind), now())),
 		probe: probeAll,
 		share(redis) {

@@ -37,6 +37,12 @@ describe('clusterConfigFromCredential', () => {
 		expect(() => clusterConfigFromCredential({ backends: { backend: [backend()] }, loadBalancing: { strategy: 'random' } })).toThrow(/"Strategy" field of the Ollama Cluster API credential/);
 	});
 
+	it('reads Hedge Slow Calls; a credential saved before it existed keeps the balancer default (on)', () => {
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] }, hedging: false }).balancer).toEqual({ hedging: false });
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] }, hedging: true }).balancer).toEqual({ hedging: true });
+		expect(clusterConfigFromCredential({ backends: { backend: [backend()] } }).balancer?.hedging).toBeUndefined();
+	});
+
 	it.each([
 		[{ backends: { backend: [] } }, /lists no backend/],
 		[{ backends: { backend: [backend(), backend()] } }, /Two backends are named "gpu-1"/],

@@ -187,6 +187,7 @@ function balancerSettings(lb: Record<string, unknown>): BalancerSettings {
 		cooldownMs: ms(lb.cooldown),
 		retries: count(lb.retries),
 		pullMissing: typeof lb.pullMissing === 'boolean' ? lb.pullMissing : undefined,
+		hedging: typeof lb.hedging === 'boolean' ? lb.hedging : undefined,
 	};
 	return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as BalancerSettings;
 }

@@ -43,6 +43,8 @@ export const LOAD_BALANCING_FIELDS: CredentialFieldGroup = {
 		{ name: 'failoverRetries', key: 'retries', default: 3 },
 		{ name: 'lookAhead', key: 'lookAhead', default: 1 },
 		{ name: 'pullMissing', key: 'pullMissing', default: false },
+		// Not in 0.1's collection.
+		{ name: 'hedging', key: 'hedging', default: true },
 	],
 };
 

@@ -95,6 +95,8 @@ export class Gateway {
 				}),
 		);
 		this.balancer = createRouter(this.backends, {
+			// a call refused by a loading server waits for the load as long as for a first token
+			loadWaitMs: this.backends[0].timeouts.firstTokenMs || undefined,
 			...config.balancer,
 			apiKey: config.apiKey,
 			headers: config.headers,

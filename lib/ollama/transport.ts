@@ -4,6 +4,7 @@ import type { ChatResponse, EmbedResponse, ListResponse } from 'ollama';
 import type { Dispatcher, Pool } from 'undici';
 
 import type { Backend } from '../pipeline/backend';
+import { MalformedResponseError } from './errors';
 import { mapError } from './map-error';
 import { createPool } from './pool';
 import { resolveTimeouts, type Timeouts } from './timeouts';
@@ -276,6 +277,9 @@ export class OllamaTransport implements Backend {
 				},
 				() => reader.end(),
 			);
+			// Ollama ends every stream with a `done` line (or an {"error"} line): a body that ends without
+			// one was cut short (a proxy, a dropped runner), and its text is not the whole answer.
+			if (final.done !== true) throw new MalformedResponseError(this.name, 'the reply stream ended before its final line (no "done": true)');
 			const message: Message = { role: 'assistant', content };
 			if (thinking) message.thinking = thinking;
 			if (toolCalls.length) message.tool_calls = toolCalls;

@@ -28,6 +28,16 @@ export interface Lease {
 	readonly backend: Backend;
 	/** Ends the attempt and frees the slot. Call exactly once. */
 	release(outcome: AttemptOutcome): void;
+	/** The attempt's first token (or whole reply) arrived: the model is up there. Optional; at most once. */
+	started?(): void;
+	/**
+	 * Set by the router when it may take this attempt back (another backend could serve the call):
+	 * the scheduler then runs the attempt under its own abort signal and sets `cancel`, which the
+	 * router calls with the reason (e.g. the backend stopped answering) to end it; the attempt then
+	 * fails with that reason and `retryDelay` sends the call on.
+	 */
+	readonly cancellable?: boolean;
+	cancel?: (reason: Error) => void;
 }
 
 /**
@@ -52,5 +62,12 @@ export interface Router {
 	 * with that error. `attempt` counts from 1.
 	 */
 	retryDelay(call: Call, error: unknown, attempt: number): number | undefined;
+	/**
+	 * Hedging: how long after its start an attempt on `lease` may wait for its first token before a
+	 * second copy is worth sending elsewhere, or undefined for never (optional).
+	 */
+	hedgeDelay?(call: Call, lease: Lease): number | undefined;
+	/** A second lease for `call` on another backend than `primary`, within the hedge budget, or undefined. */
+	tryHedge?(call: Call, primary: Lease): Lease | undefined;
 	close?(): Promise<void>;
 }

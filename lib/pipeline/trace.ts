@@ -13,6 +13,10 @@ export interface CallTrace {
 	retries: number;
 	/** Backends tried before the one that answered (failover), by name. */
 	failedOver?: string[];
+	/** Backends this call was taken back from before its first token, because they stopped answering. */
+	movedFrom?: string[];
+	/** A hedged call: the backends of both copies (first the original) and the one whose answer was taken. */
+	hedged?: { backends: string[]; winner: string };
 	/** The batch this call rode in (lib/batching): its id, how many calls it held, how long this one waited for it (ms). */
 	batch?: { id: number; size: number; waitMs: number };
 	/** Things the operator should know (e.g. this call forced a model reload). */

@@ -4,6 +4,7 @@ import type { QueueCounters } from '../metrics/snapshot';
 import { onAbort as onAbortOf } from '../ollama/abort';
 import { RequestAbortedError } from '../ollama/errors';
 import type { Call, Lease, Router, Stage } from '../pipeline';
+import { runAttempt } from './attempt';
 import { QueueFullError, QueueTimeoutError } from './errors';
 import { Heap } from './heap';
 import { LengthPredictor } from './length-predictor';
@@ -310,36 +311,14 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 				call.trace.queueMs += started - enqueued;
 				counts.dispatched++;
 				counts.running++;
-				// Stamps the first streamed piece for the router (one closure per attempt, no per-token cost beyond a check).
-				let firstTokenAt: number | undefined;
-				const onChunk = call.options.onChunk;
-				const sent: Call = {
-					...call,
-					target: lease.backend,
-					options: {
-						...call.options,
-						onChunk: (text: string) => {
-							if (firstTokenAt === undefined) firstTokenAt = performance.now();
-							onChunk?.(text);
-						},
-					},
-				};
 				try {
-					const result = await next(sent);
+					// runs the attempt (maybe hedged, maybe taken back by the router) and releases its lease
+					const result = await runAttempt(call, lease, next, router);
 					counts.running--;
-					const ended = performance.now();
-					// A non-streamed reply (embed) arrives whole: its first token is the reply.
-					lease.release({ ok: true, result, durationMs: ended - started, firstTokenMs: (firstTokenAt ?? ended) - started });
 					if (multiBin && call.kind === 'chat') predictor.observe(call, (result as { evalCount?: number }).evalCount ?? -1);
 					return result;
 				} catch (error) {
 					counts.running--;
-					lease.release({
-						ok: false,
-						error,
-						durationMs: performance.now() - started,
-						firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
-					});
 					const delay = call.options.signal?.aborted ? undefined : router.retryDelay(call, error, attempt);
 					if (delay === undefined) throw error;
 					call.trace.retries++;

@@ -57,6 +57,7 @@ export const FLAGS: Flag[] = [
 	{ names: ['crash-next'], target: 'fault', key: 'crashNext', kind: 'number', help: 'the next N chat/generate requests crash their runner' },
 	{ names: ['crash-after-tokens'], target: 'fault', key: 'crashAfterTokens', kind: 'number', help: 'a crash happens after this many tokens (default 3)' },
 	{ names: ['load-fail-next'], target: 'fault', key: 'loadFailNext', kind: 'number', help: 'the next N model loads fail (500)' },
+	{ names: ['hang'], target: 'fault', key: 'hang', kind: 'number', help: '1 = the whole server hangs (accepts connections, answers nothing, probes included); 0 thaws it' },
 	{ names: ['script'], target: 'scripts', key: 'scripts', kind: 'json', help: 'a script rule as JSON {"match":"re","reply":"..."} (repeatable) or a file with an array' },
 ];
 

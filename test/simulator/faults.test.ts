@@ -217,3 +217,52 @@ test('a client that goes away frees its slot and leaves the queue', async () => 
 	const r = await postJson(`${s.url}/api/chat`, { ...body('c'), options: { num_predict: 2 } });
 	expect(r.status).toBe(200);
 });
+
+test('hang: the whole server stops answering (probes, new requests, streams in progress) until it is cleared', async () => {
+	const s = await sim({ timeScale: 1, loadMs: 0, decodeTokensPerSec: 200, replyTokensMin: 60, replyTokensMax: 60 });
+	// a stream in progress: some tokens arrive, then the server hangs
+	const ac = new AbortController();
+	const lines: unknown[] = [];
+	const streaming = (async () => {
+		const res = await fetch(`${s.url}/api/chat`, { method: 'POST', body: JSON.stringify({ ...body(), stream: true }), signal: ac.signal });
+		const reader = res.body!.getReader();
+		for (;;) {
+			const { done, value } = await reader.read();
+			if (done) return 'ended';
+			lines.push(value);
+			if (lines.length === 2) s.setFaults({ hang: 1 });
+		}
+	})().catch(() => 'aborted');
+	await waitFor(() => s.faults.hang === 1);
+	const seen = lines.length;
+	const probe = fetch(`${s.url}/api/ps`).then((r) => r.status);
+	const root = fetch(`${s.url}/`).then((r) => r.status);
+	const raced = await Promise.race([probe.then(() => 'answered'), root.then(() => 'answered'), sleep(300).then(() => 'pending')]);
+	expect(raced).toBe('pending');
+	expect(lines.length).toBe(seen); // nothing more on the stream while hung
+	expect(s.stats.hung).toBe(2);
+	// control endpoints still answer; clearing the fault lets everything go on
+	expect((await getJson(`${s.url}/_sim/faults`)).hang).toBe(1);
+	s.setFaults({ hang: 0 });
+	expect(await probe).toBe(200);
+	expect(await root).toBe(200);
+	expect(await streaming).toBe('ended');
+	expect(lines.length).toBeGreaterThan(seen);
+	ac.abort();
+});
+
+test('hang: a held request whose client gives up is dropped, and close() returns promptly', async () => {
+	const s = await sim({ faults: { hang: 1 } });
+	const ac = new AbortController();
+	const p = fetch(`${s.url}/api/chat`, { method: 'POST', body: JSON.stringify(body()), signal: ac.signal });
+	await waitFor(() => s.stats.hung === 1);
+	ac.abort();
+	await expect(p).rejects.toThrow();
+	const q = fetch(`${s.url}/api/tags`).then(
+		() => 'answered',
+		() => 'failed',
+	);
+	await waitFor(() => s.stats.hung === 2);
+	await s.close();
+	expect(await q).toBe('failed');
+});

@@ -103,3 +103,17 @@ test('a reload drains the old runner; matching requests still join it; other mod
 	const ps = await getJson(`${s.url}/api/ps`);
 	expect(ps.models.find((m: { name: string }) => m.name === 'sim:8b').context_length).toBe(8192);
 });
+
+test('while a model loads, 1 + OLLAMA_MAX_QUEUE requests are held, the rest get 503 at once, and /api/ps lists it only once loaded', async () => {
+	// sched.go: processPending takes one request off pendingReqCh (a channel of OLLAMA_MAX_QUEUE
+	// places) and loads; `load` registers the runner in s.loaded only after llama.Load, which waits
+	// until the runner is up (llm/llama_server.go), so /api/ps cannot see it meanwhile.
+	const s = await sim({ parallel: 4, maxQueue: 2, loadMs: 400, decodeTokensPerSec: 1000 });
+	const burst = Array.from({ length: 6 }, (_, i) => chat(s, `cold ${i}`, { options: { num_predict: 2 } }));
+	await waitFor(() => s.stats.rejected503 === 3);
+	expect(s.loadedModels()[0].state).toBe('loading');
+	expect((await getJson(`${s.url}/api/ps`)).models).toEqual([]);
+	const statuses = (await Promise.all(burst)).map((r) => r.status).sort();
+	expect(statuses).toEqual([200, 200, 200, 503, 503, 503]);
+	expect((await getJson(`${s.url}/api/ps`)).models.map((m: { name: string }) => m.name)).toEqual(['sim:8b']);
+});

@@ -75,6 +75,7 @@ export const DEFAULT_FAULTS: SimFaults = {
 	crashNext: 0,
 	crashAfterTokens: 3,
 	loadFailNext: 0,
+	hang: 0,
 };
 
 const LAST_REQUESTS = 50;
@@ -348,6 +349,35 @@ export class SimServer implements SchedulerHost {
 		}
 		if (partial.seed !== undefined) this.faultRng = rngFromSeed(next.seed);
 		this.faults = next;
+		if (!next.hang) this.thaw();
+	}
+
+	/** Requests and streams held by the `hang` fault, released when it is cleared. */
+	private readonly frozen = new Set<() => void>();
+
+	private thaw(): void {
+		const waiters = [...this.frozen];
+		this.frozen.clear();
+		for (const w of waiters) w();
+	}
+
+	/**
+	 * The `hang` fault (a frozen server: the process accepts connections and never answers): waits
+	 * until the fault is cleared; false when the client went away meanwhile (or the server closed).
+	 */
+	private untilThawed(res: ServerResponse): Promise<boolean> {
+		if (!this.faults.hang) return Promise.resolve(!res.destroyed);
+		return new Promise<boolean>((resolve) => {
+			const done = (ok: boolean) => {
+				this.frozen.delete(thawed);
+				res.off('close', gone);
+				resolve(ok);
+			};
+			const thawed = () => done(!res.destroyed);
+			const gone = () => done(false);
+			this.frozen.add(thawed);
+			res.on('close', gone);
+		});
 	}
 
 	addScript(rule: ScriptRule): void {
@@ -451,6 +481,10 @@ export class SimServer implements SchedulerHost {
 		const method = req.method ?? 'GET';
 		const text = method === 'GET' || method === 'HEAD' ? '' : await this.readBody(req);
 		if (path.startsWith('/_sim/') || path === '/_sim') return this.control(req, res, path, text);
+		if (this.faults.hang) {
+			this.stats.hung++;
+			if (!(await this.untilThawed(res))) return;
+		}
 
 		let parsed: unknown = null;
 		let parseError: unknown;
@@ -1087,6 +1121,7 @@ export class SimServer implements SchedulerHost {
 					await waitProgress();
 				}
 				checkCrash();
+				if (this.faults.hang && !(await this.untilThawed(res))) throw new AbortedError();
 				this.stats.evalTokens += n;
 				this.stats.completed++;
 				if (job.promptIds) content = job.cacheAfter?.();
@@ -1098,6 +1133,7 @@ export class SimServer implements SchedulerHost {
 			const dropAfter = drop ? 1 + Math.floor(this.faultRng() * 3) : Infinity;
 			let written = 0;
 			const write = async (lines: string): Promise<boolean> => {
+				if (this.faults.hang && !(await this.untilThawed(res))) throw new AbortedError();
 				if (res.destroyed) throw new AbortedError();
 				if (!headersOut) {
 					this.countStatus(200);
@@ -1153,6 +1189,7 @@ export class SimServer implements SchedulerHost {
 				}
 				checkCrash();
 			}
+			if (this.faults.hang && !(await this.untilThawed(res))) throw new AbortedError();
 			this.stats.completed++;
 			if (job.promptIds) content = job.cacheAfter?.();
 			res.end(JSON.stringify(finalObj('')) + '\n');
@@ -1305,9 +1342,14 @@ export class SimServer implements SchedulerHost {
 		this.sendJson(ctx.res, 200, showResponse(model));
 	}
 
-	/** routes.go PsHandler: size / size_vram of the runner (weights + KV cache), sorted by expires_at, latest first. */
+	/**
+	 * routes.go PsHandler: size / size_vram of the runner (weights + KV cache), sorted by expires_at, latest first.
+	 * Only runners whose load has finished: sched.go `load` puts a runner into `s.loaded` (what
+	 * `loadedModels()` lists) after `llama.Load` returned, and the llama-server runner's `Load`
+	 * waits in `WaitUntilRunning` until the model is up (llm/llama_server.go).
+	 */
 	private ps(): Json[] {
-		const rows = [...this.scheduler.runners.values()].map((r) => {
+		const rows = [...this.scheduler.runners.values()].filter((r) => r.ready).map((r) => {
 			const exp = this.scheduler.expiresAtOf(r);
 			return {
 				sortKey: exp,

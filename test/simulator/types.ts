@@ -98,6 +98,12 @@ export interface SimFaults {
 	crashAfterTokens: number;
 	/** the next N model loads fail ("llama-server process has terminated: ...", HTTP 500) */
 	loadFailNext: number;
+	/**
+	 * 1 = the whole server hangs (a frozen process: connections are accepted, nothing is answered):
+	 * new requests of every endpoint but /_sim/* get no reply, streams in progress send nothing
+	 * more; 0 thaws it (held requests and streams go on). Unlike hangRate, probes hang too.
+	 */
+	hang: number;
 }
 
 export interface ScriptToolCall {

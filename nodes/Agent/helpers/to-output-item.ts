@@ -63,6 +63,11 @@ export function toOutputJson(run: AgentRunResult, latencyMs: number): IDataObjec
 	// which cache layer answered (l1, l2, semantic with its similarity, or an identical call in flight)
 	if (metrics.cacheHit && run.final.cacheLayer) json.cacheLayer = run.final.cacheLayer;
 	if (metrics.cacheHit && run.final.similarity !== undefined) json.similarity = run.final.similarity;
+	// reliability (docs/reliability.md): backends a call was taken back from when they stopped answering, and hedged calls
+	const movedFrom = [...new Set(run.calls.flatMap((call) => call.movedFrom ?? []))];
+	if (movedFrom.length) json.movedFrom = movedFrom;
+	const hedged = run.calls.flatMap((call) => (call.hedged ? [call.hedged] : []));
+	if (hedged.length) json.hedged = hedged;
 	if (run.trace.length) json.toolCalls = run.trace as unknown as IDataObject[];
 	if (run.memory) json.memory = run.memory;
 	if (run.warnings.length) json.warnings = run.warnings;
