@@ -43,6 +43,7 @@ export const ERROR_HINTS: Record<string, (error: Record<string, unknown>) => Err
 	QueueTimeoutError: (e) => ({ field: 'Queue Wait Timeout (Seconds)', fix: `Every backend slot stayed busy for ${seconds(e.timeoutMs)}: raise "Queue Wait Timeout (Seconds)" in the Ollama Cluster API credential (or the Batcher's option; 0 = no limit), or add capacity ("Parallel Slots" with OLLAMA_NUM_PARALLEL, or more backends).` }),
 	QueueFullError: () => ({ field: 'Parallel Slots', fix: 'No field raises this limit (10,000 waiting calls per n8n process): send fewer items per execution (Loop Over Items, the Batcher\'s Group Items) or add capacity ("Parallel Slots" with OLLAMA_NUM_PARALLEL, or more backends).' }),
 	ClusterConfigError: () => ({ field: 'Backends', fix: 'Open the Ollama Cluster API credential and correct the field the message names ("Backends": each needs a unique Name and a Base URL).' }),
+	AttemptMovedError: () => ({ field: 'Failover Retries', fix: 'The backend stopped answering (its health probe got no reply, or its circuit opened) after part of the answer was sent, so the call could not move without repeating text: run the item again. Calls that had sent nothing yet moved to another backend on their own; "Failover Retries" in the Ollama Cluster API credential bounds how often.' }),
 	TeamError: (e) => ({ field: String(e.field), fix: `Check the "${String(e.field)}" parameter.` }),
 };
 

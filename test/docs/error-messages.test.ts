@@ -34,6 +34,7 @@ const BASE_CLASSES = new Set(['OllamaError']);
 /** One instance of each class, as the library throws it. */
 const SAMPLES: Record<string, (C: new (...args: any[]) => Error) => Error[]> = {
 	BackendUnreachableError: (C) => [new C('gpu-1', 'ECONNREFUSED')],
+	AttemptMovedError: (C) => [new C('gpu-1', 'stopped answering its health probe')],
 	BackendBusyError: (C) => [new C('gpu-1', 'server busy')],
 	OllamaTimeoutError: (C) => ['connect', 'firstToken', 'idle', 'total'].map((kind) => new C('gpu-1', kind, 600_000)),
 	ModelNotFoundError: (C) => [new C('gpu-1', 'llama3.1:8b', "model 'llama3.1:8b' not found")],
