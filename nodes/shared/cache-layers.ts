@@ -1,4 +1,4 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
 import type { LayerChoice } from '../../lib/cache';
 import { getSharedRedis, redisConfigFromCredential } from '../../lib/redis';
@@ -7,7 +7,7 @@ import { getSharedRedis, redisConfigFromCredential } from '../../lib/redis';
  * Where a node's cache entries go: this process, plus Redis when an Agent Team Redis credential
  * is selected (shared by every worker), sealed with the credential's Cache Encryption Key if set.
  */
-export async function cacheLayersFor(ctx: IExecuteFunctions): Promise<LayerChoice> {
+export async function cacheLayersFor(ctx: IExecuteFunctions | ISupplyDataFunctions): Promise<LayerChoice> {
 	const credential = await ctx.getCredentials('agentTeamRedisApi').catch(() => undefined);
 	if (!credential) return {};
 	const encryptionKey = typeof credential.cacheEncryptionKey === 'string' && credential.cacheEncryptionKey ? credential.cacheEncryptionKey : undefined;

@@ -1,4 +1,4 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type ISupplyDataFunctions } from 'n8n-workflow';
 import type Redis from 'ioredis';
 
 import { getSharedRedis, redisConfigFromCredential } from '../../lib/redis';
@@ -8,7 +8,7 @@ import { getSharedRedis, redisConfigFromCredential } from '../../lib/redis';
  * none is selected. A selected credential that cannot be loaded is an error, not a silent fall
  * back to process memory (which would split a conversation between workers unnoticed).
  */
-export async function sharedRedisFor(ctx: IExecuteFunctions): Promise<Redis | undefined> {
+export async function sharedRedisFor(ctx: IExecuteFunctions | ISupplyDataFunctions): Promise<Redis | undefined> {
 	if (!ctx.getNode().credentials?.agentTeamRedisApi) return undefined;
 	let credential;
 	try {
