@@ -24,11 +24,12 @@ export interface ClusterEmbeddingsSettings {
 /**
  * LangChain embeddings for n8n's vector stores and retrievers, through the gateway.
  *
- * It extends `Embeddings` from the `@langchain/core` that n8n itself loads (a peer dependency,
- * resolved through the NODE_PATH n8n sets for community packages), so n8n's logWrapper sees an
- * `Embeddings` instance and logs each call on the sub-node, as for Embeddings Ollama. The AI node
- * SDK has no embeddings type yet; a bundled second LangChain copy would fail those `instanceof`
- * checks (no logs on the sub-node) and ship ~10 MB again.
+ * It extends `Embeddings` from the `@langchain/core` that n8n itself loads: not a dependency of
+ * this package (n8n's community-node rules allow only n8n-workflow and @n8n/ai-node-sdk as peers,
+ * and a dependency would install a second copy), but resolved through the NODE_PATH n8n sets for
+ * community packages (n8n's own node_modules), as n8n-workflow is. So n8n's vector stores and
+ * retrievers get an `Embeddings` of their own LangChain (`instanceof` checks hold). The AI node
+ * SDK has no embeddings type yet.
  *
  * embedDocuments sends all texts of one call (n8n hands a vector store's documents in batches of
  * its Embedding Batch Size, 200) as one /api/embed array request; concurrent embedQuery calls
