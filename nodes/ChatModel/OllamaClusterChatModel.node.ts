@@ -2,10 +2,9 @@ import { supplyModel } from '@n8n/ai-node-sdk';
 import { NodeConnectionTypes, NodeOperationError, type INodeType, type INodeTypeDescription, type ISupplyDataFunctions, type SupplyData } from 'n8n-workflow';
 
 import { chatRequestFromOptions, OllamaClusterChatModel as ClusterChatModel, type ChatModelOptions } from '../../lib/ai-sdk';
-import { readCachePolicy } from '../Agent/helpers/cache-policy';
-import { cacheLayersFor } from '../shared/cache-layers';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
+import { cachePolicyFor } from '../shared/sub-node-cache';
 import { subNodeError } from '../shared/sub-node-error';
 import { getModels } from '../shared/load-options';
 import { chatModelProperties, subNodeCredentials } from './description';
@@ -43,7 +42,7 @@ export class OllamaClusterChatModel implements INodeType {
 			throw new NodeOperationError(this.getNode(), (error as Error).message, { itemIndex, description: 'Check the "JSON Schema" option.' });
 		}
 		const gateway = await gatewayForNode(this);
-		const cache = readCachePolicy(this, itemIndex, await cacheLayersFor(this));
+		const cache = await cachePolicyFor(this, itemIndex);
 		const chatModel = new ClusterChatModel({
 			gateway,
 			model,

@@ -1,11 +1,10 @@
 import { NodeConnectionTypes, NodeOperationError, type NodeApiError, type INodeType, type INodeTypeDescription, type ISupplyDataFunctions, type SupplyData } from 'n8n-workflow';
 
 import { OllamaClusterEmbeddings as ClusterEmbeddings } from '../../lib/ai-sdk/embeddings';
-import { readCachePolicy } from '../Agent/helpers/cache-policy';
 import { subNodeCredentials } from '../ChatModel/description';
-import { cacheLayersFor } from '../shared/cache-layers';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
+import { cachePolicyFor } from '../shared/sub-node-cache';
 import { subNodeError } from '../shared/sub-node-error';
 import { getModels } from '../shared/load-options';
 import { embeddingsProperties } from './description';
@@ -37,7 +36,7 @@ export class OllamaClusterEmbeddings implements INodeType {
 		if (!model) throw new NodeOperationError(this.getNode(), 'No model selected', { itemIndex, description: 'Choose a model in the "Model" parameter.' });
 		const options = this.getNodeParameter('options', itemIndex, {}) as { keepAlive?: string; priority?: number };
 		const gateway = await gatewayForNode(this);
-		const cache = readCachePolicy(this, itemIndex, await cacheLayersFor(this));
+		const cache = await cachePolicyFor(this, itemIndex);
 		const embeddings = new ClusterEmbeddings({
 			gateway,
 			model,
