@@ -1,4 +1,4 @@
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions, ISupplyDataFunctions } from 'n8n-workflow';
 
 import type { LayerChoice } from '../../lib/cache';
 import { getSharedRedis, queueModeRedis, redisConfigFromCredential } from '../../lib/redis';
@@ -8,7 +8,7 @@ import { getSharedRedis, queueModeRedis, redisConfigFromCredential } from '../..
  * is selected (shared by every worker), sealed with the credential's Cache Encryption Key if set;
  * without a credential in queue mode, n8n's own queue Redis (`lib/redis/queue-mode.ts`).
  */
-export async function cacheLayersFor(ctx: IExecuteFunctions): Promise<LayerChoice> {
+export async function cacheLayersFor(ctx: IExecuteFunctions | ISupplyDataFunctions): Promise<LayerChoice> {
 	const credential = await ctx.getCredentials('agentTeamRedisApi').catch(() => undefined);
 	if (!credential) {
 		const redis = queueModeRedis();

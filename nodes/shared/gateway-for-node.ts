@@ -1,4 +1,4 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type ISupplyDataFunctions } from 'n8n-workflow';
 
 import { clusterConfigFromCredential, type Gateway } from '../../lib/gateway';
 import { getGateway } from '../../lib/registry';
@@ -9,7 +9,7 @@ import { sharedRedisFor } from './redis-for-node';
  * Team Redis credential, the gateway's balancer shares its state (in-flight counts, circuits,
  * learned slots, prompt prefixes) with every other worker on that Redis.
  */
-export async function gatewayForNode(ctx: IExecuteFunctions): Promise<Gateway> {
+export async function gatewayForNode(ctx: IExecuteFunctions | ISupplyDataFunctions): Promise<Gateway> {
 	const credential = await ctx.getCredentials('ollamaClusterApi');
 	let gateway: Gateway;
 	try {

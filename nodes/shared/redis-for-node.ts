@@ -1,14 +1,15 @@
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type ISupplyDataFunctions } from 'n8n-workflow';
 import type Redis from 'ioredis';
 
 import { getSharedRedis, queueModeRedis, redisConfigFromCredential } from '../../lib/redis';
 
 /**
  * The process-wide Redis client for the node's Agent Team Redis credential; without one, n8n's own
- * queue Redis when n8n runs in queue mode (`lib/redis/queue-mode.ts`), else undefined. A selected credential that cannot be loaded is an error, not a silent fall
- * back to process memory (which would split a conversation between workers unnoticed).
+ * queue Redis when n8n runs in queue mode (`lib/redis/queue-mode.ts`), else undefined. A selected
+ * credential that cannot be loaded is an error, not a silent fall back to process memory (which
+ * would split a conversation between workers unnoticed).
  */
-export async function sharedRedisFor(ctx: IExecuteFunctions): Promise<Redis | undefined> {
+export async function sharedRedisFor(ctx: IExecuteFunctions | ISupplyDataFunctions): Promise<Redis | undefined> {
 	if (!ctx.getNode().credentials?.agentTeamRedisApi) return queueModeRedis();
 	let credential;
 	try {

@@ -20,6 +20,9 @@
 #      research team's streaming webhook
 #   7. the Cache example (test/e2e/cache.sh): Webhook → Cache Lookup → miss → Team Agent → Store,
 #      POSTed twice; the second answer comes from the cache with no /api/chat at the simulator
+#   6c/7. n8n's own AI nodes on the Chat Model / Embeddings sub-nodes (test/e2e/ai-nodes.sh): AI Agent +
+#      Calculator, Basic LLM Chain over 50 items, Information Extractor, RAG over the in-memory vector
+#      store; the AI Agent streaming through a webhook
 #   8. stop everything (always, from the EXIT trap), print the phase timings
 #
 # Environment:
@@ -45,6 +48,8 @@ source "$E2E_DIR/n8n-package.sh"
 source "$E2E_DIR/orchestrator.sh"
 # shellcheck source=cache.sh
 source "$E2E_DIR/cache.sh"
+# shellcheck source=ai-nodes.sh
+source "$E2E_DIR/ai-nodes.sh"
 
 N8N_E2E_TIMEOUT=${N8N_E2E_TIMEOUT:-240}
 BACKEND_NAME=sim
@@ -144,6 +149,8 @@ for f in "${EXAMPLES[@]}"; do
 	[[ -f $REPO/examples/$f.json ]] || die "examples/$f.json does not exist"
 	EXAMPLE_FILES+=("$REPO/examples/$f.json")
 done
+# n8n's own AI nodes on the package's sub-nodes (ai-nodes.sh): imported with the rest
+EXAMPLE_FILES+=("${AI_WORKFLOW_FILES[@]}")
 node "$E2E_DIR/make-fixtures.js" --repo "$REPO" --sim-url "$SIM_URL" --backend-name "$BACKEND_NAME" --out "$WORK/fixtures" \
 	"${EXAMPLE_FILES[@]}" >"$WORK/fixtures.json" 2>"$WORK/fixtures.err" ||
 	die "could not generate the credentials and workflow copies" "$WORK/fixtures.err"
@@ -159,8 +166,8 @@ log "credentials: $(fixture 's.credentials.map((c) => `${c.type} ${c.id} "${c.na
 n8n_cmd import-credentials import:credentials --input="$WORK/fixtures/credentials.json"
 # all example workflows in one import (an array of workflows); a workflow n8n skips is only a warning
 n8n_cmd import-workflows import:workflow --input="$WORK/fixtures/workflows.json"
-grep -qE "Successfully imported ${#EXAMPLES[@]} workflows" "$WORK/import-workflows.out" "$WORK/import-workflows.err" ||
-	die "import:workflow did not import all ${#EXAMPLES[@]} workflows" "$WORK/import-workflows.out" "$WORK/import-workflows.err"
+grep -qE "Successfully imported ${#EXAMPLE_FILES[@]} workflows" "$WORK/import-workflows.out" "$WORK/import-workflows.err" ||
+	die "import:workflow did not import all ${#EXAMPLE_FILES[@]} workflows" "$WORK/import-workflows.out" "$WORK/import-workflows.err"
 log "imported workflows: $(fixture 's.workflows.map((w) => `${w.id} (${w.key})`).join(", ")')"
 n8n_cmd execute-basic execute --id="$BASIC_ID" --rawOutput
 node "$E2E_DIR/assert-agent-output.js" execute "$WORK/execute-basic.out" "$BACKEND_NAME" "$WORK/fixtures/agent-basic.json" ||
@@ -200,6 +207,10 @@ phase "6b. Orchestrator: n8n execute the daily report (its Run Now trigger), the
 orchestrator_execute_examples
 
 # ---------------------------------------------------------------------------------------------
+phase "6c. n8n's AI nodes on the sub-nodes: AI Agent + Calculator, Basic LLM Chain (50 items), Information Extractor, RAG (test/e2e/ai-nodes.sh)"
+ai_execute_workflows
+
+# ---------------------------------------------------------------------------------------------
 phase "7. webhooks: publish examples/agent-webhook.json + agent-webhook-streaming.json, n8n start, POST both"
 HOOK_PATH=$(wf agent-webhook 'w.webhooks[0] ? w.webhooks[0].path : ""')
 HOOK_METHOD=$(wf agent-webhook 'w.webhooks[0] ? w.webhooks[0].method : ""')
@@ -214,6 +225,7 @@ n8n_cmd publish-webhook publish:workflow --id="$HOOK_ID"
 n8n_cmd publish-stream publish:workflow --id="$STREAM_ID"
 orchestrator_publish_webhook
 cache_publish_webhook
+ai_publish_webhook
 
 start_bg "$WORK/n8n-start.log" env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" start
 E2E_N8N_PID=$BG_PID
@@ -271,6 +283,7 @@ RESULTS+=("$STREAM_METHOD /webhook/$STREAM_PATH (responseMode streaming): $(node
 
 orchestrator_call_webhook
 cache_call_webhook
+ai_call_webhook
 
 # ---------------------------------------------------------------------------------------------
 phase "8. stop n8n and the simulator"
