@@ -127,8 +127,8 @@ describe('TokenCalibrator', () => {
 		// ...and fitting never budgets less than the estimate itself for these families.
 		expect(calibrator.upperBound({ model: 'llama3.2:3b', estimated: 1000 })).toBe(1000);
 		// A generic model may be corrected down to 0.75 and budgeted from there.
-		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'gemma3', estimated: 1000, actual: 780 });
-		expect(calibrator.upperBound({ model: 'gemma3', estimated: 1000 })).toBe(780);
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'mistral', estimated: 1000, actual: 780 });
+		expect(calibrator.upperBound({ model: 'mistral', estimated: 1000 })).toBe(780);
 	});
 
 	it('adds the worst recent under-estimate to the fitting bound', () => {
