@@ -23,12 +23,12 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { countChatTokens, fitContext, TokenCalibrator, type ChatMessage, type FitContextInput, type FitStrategy } from '../lib/tokens';
+import { countChatTokens, fitContext, TokenCalibrator, tokenFamily, type ChatMessage, type FitContextInput, type FitStrategy } from '../lib/tokens';
 import { clearTokenCountCache, countTextTokens } from '../lib/tokens/counter';
 import type { TokenEncoding } from '../lib/tokens/encoders';
 import { rngFromSeed, type Rng } from '../test/simulator/rng';
 import { chatPromptTokenIds, chatPromptTokens, type TokenizableMessage } from '../test/simulator/tokenizer';
-import { corpusRequests, sourceTexts, type CorpusRequest, type SourceKind } from './_tokens-corpus';
+import { CORPUS_LANGUAGES, corpusRequests, languageText, multilingualRequests, sourceTexts, type CorpusLanguage, type CorpusRequest, type SourceKind } from './_tokens-corpus';
 
 type Args = Record<string, string | boolean>;
 
@@ -492,6 +492,127 @@ async function realTokenizers(count: number): Promise<{ rows: RealRow[]; overflo
 	return { rows, overflow, requests: requests.length, countMs };
 }
 
+// ---------- 5. every family × language ----------
+
+/** The families with a vocabulary of their own, by an Ollama model of each. */
+const FAMILY_MODELS = ['llama3.2:3b', 'qwen3:8b', 'gemma3:4b', 'gpt-oss:20b', 'deepseek-r1:7b', 'deepseek-r1:70b'];
+
+interface LanguageCell {
+	/** p95 of |calibrated − real| / real, %. */
+	p95Pct: number;
+	/** The largest under-count of the calibrated estimate, % (0 when it never counted under). */
+	worstUnderPct: number;
+	/** p95 of the cl100k estimate (the count before families had vocabularies), calibrated the same way. */
+	cl100kP95Pct: number;
+	requests: number;
+}
+
+interface LanguageTable {
+	models: string[];
+	cells: Record<string, Record<CorpusLanguage, LanguageCell>>;
+	requests: number;
+	realMs: Record<string, number>;
+}
+
+/**
+ * Chat requests of every kind of text, counted by each family's real tokenizer over its template
+ * (the simulator's count) and estimated by countChatTokens; a calibrator per model learns from the
+ * first half of all requests (every language mixed, as a server sees them) and each cell is scored
+ * on the rest.
+ */
+export function languageTable(perLanguage: number, texts: Record<SourceKind, string[]>): LanguageTable {
+	const requests = multilingualRequests(perLanguage, 11, texts);
+	const half = Math.floor(requests.length / 2);
+	const cells: LanguageTable['cells'] = {};
+	const realMs: Record<string, number> = {};
+	for (const model of FAMILY_MODELS) {
+		const start = performance.now();
+		const actual = requests.map((r) => realCount(r.messages, model));
+		realMs[model] = round(performance.now() - start, 0);
+		const estimates = requests.map((r) => countChatTokens(r.messages, { model }));
+		const cl100k = requests.map((r) => countChatTokens(r.messages));
+		const calibrator = new TokenCalibrator();
+		const before = new TokenCalibrator();
+		for (let i = 0; i < half; i++) {
+			calibrator.observe({ model, backend: 'gpu', estimated: estimates[i], actual: actual[i] });
+			before.observe({ model: 'generic-before', backend: 'gpu', estimated: cl100k[i], actual: actual[i] });
+		}
+		const byLanguage = {} as Record<CorpusLanguage, LanguageCell>;
+		for (const language of CORPUS_LANGUAGES) {
+			const ids = requests.map((_, i) => i).filter((i) => i >= half && requests[i].language === language);
+			const errors = ids.map((i) => (calibrator.calibrate({ model, backend: 'gpu', estimated: estimates[i] }) - actual[i]) / actual[i]);
+			const beforeErrors = ids.map((i) => Math.abs(before.calibrate({ model: 'generic-before', backend: 'gpu', estimated: cl100k[i] }) - actual[i]) / actual[i]);
+			byLanguage[language] = {
+				p95Pct: round(percentile(errors.map(Math.abs).sort((a, b) => a - b), 95) * 100),
+				worstUnderPct: round(Math.min(0, ...errors) * 100),
+				cl100kP95Pct: round(percentile(beforeErrors.sort((a, b) => a - b), 95) * 100),
+				requests: ids.length,
+			};
+		}
+		cells[model] = byLanguage;
+	}
+	return { models: FAMILY_MODELS, cells, requests: requests.length, realMs };
+}
+
+// ---------- 6. counting speed per family against the counter before (cl100k for every family) ----------
+
+const DIGIT_RUN = /\p{N}+/gu;
+
+/** The counter before families had vocabularies: cl100k_base, plus Qwen's one-token-per-digit rule. */
+function previousCount(text: string, family: 'llama3' | 'qwen' | 'other'): number {
+	let count = countTextTokens(text, 'cl100k_base');
+	if (family === 'qwen') for (const match of text.matchAll(DIGIT_RUN)) count += match[0].length - Math.ceil(match[0].length / 3);
+	return count;
+}
+
+interface SpeedRow {
+	text: string;
+	model: string;
+	previousMbPerSec: number;
+	mbPerSec: number;
+	/** previous MB/s ÷ new MB/s: 1.2 means the new count takes 20 % longer. */
+	slowdown: number;
+}
+
+/** Fastest of `reps` timings of each counter, the two alternating so both see the same machine load. */
+function sideBySide(text: string, previous: (t: string) => number, current: (t: string) => number, reps: number): [number, number] {
+	previous(text);
+	current(text);
+	let best = [Infinity, Infinity];
+	for (let rep = 0; rep < reps; rep++) {
+		for (const [i, count] of [previous, current].entries()) {
+			clearTokenCountCache(); // measure encoding, not the cache
+			const start = performance.now();
+			count(text);
+			best[i] = Math.min(best[i], performance.now() - start);
+		}
+	}
+	const megabytes = Buffer.byteLength(text) / 1e6;
+	best = best.map((ms) => megabytes / (ms / 1000));
+	return [best[0], best[1]];
+}
+
+export function speedTable(texts: Record<SourceKind, string[]>, reps = 12): SpeedRow[] {
+	const rng = rngFromSeed(5);
+	const corpora: Array<[string, string]> = [
+		['English prose', languageText(rng, 'en', 60_000, texts)],
+		['code', texts.code.join('\n').slice(0, 60_000)],
+		['Chinese', languageText(rng, 'zh', 30_000, texts)],
+		['Russian', languageText(rng, 'ru', 50_000, texts)],
+		['mixed', languageText(rng, 'mixed', 60_000, texts)],
+	];
+	const rows: SpeedRow[] = [];
+	for (const model of FAMILY_MODELS.slice(0, 4)) {
+		const family = model.startsWith('qwen') ? 'qwen' : model.startsWith('llama') ? 'llama3' : 'other';
+		const counting = { encoding: 'cl100k_base' as const, family: tokenFamily(model) };
+		for (const [name, text] of corpora) {
+			const [previousMbPerSec, mbPerSec] = sideBySide(text, (t) => previousCount(t, family), (t) => countTextTokens(t, counting), reps);
+			rows.push({ text: name, model, previousMbPerSec: round(previousMbPerSec, 2), mbPerSec: round(mbPerSec, 2), slowdown: round(previousMbPerSec / mbPerSec) });
+		}
+	}
+	return rows;
+}
+
 // ---------- runner entry ----------
 
 export async function run(args: Args): Promise<object> {
@@ -538,6 +659,29 @@ export async function run(args: Args): Promise<object> {
 		real.overflow.map((r) => [r.model, r.fitted, r.overflows, r.worstFill, r.skipped.cacheReuse, r.skipped.prefillTime]),
 	);
 
+	const texts = sourceTexts();
+	const perLanguage = Number(args.perLanguage ?? 16);
+	console.log(`\n5. Every family × kind of text: ${perLanguage} chat requests per kind, real tokenizer over Ollama's template vs countChatTokens calibrated on the first half (all kinds mixed); cells: p95 |err| % / worst under-count % (cl100k before, calibrated: p95 %)\n`);
+	const languages = languageTable(perLanguage, texts);
+	table(
+		['text', ...languages.models],
+		CORPUS_LANGUAGES.map((language) => [
+			language,
+			...languages.models.map((model) => {
+				const cell = languages.cells[model][language];
+				return `${cell.p95Pct} / ${cell.worstUnderPct} (${cell.cl100kP95Pct})`;
+			}),
+		]),
+	);
+	console.log(`   real tokenizer time for ${languages.requests} requests: ${Object.entries(languages.realMs).map(([m, ms]) => `${m} ${ms} ms`).join(', ')}`);
+
+	console.log('\n6. Counting speed per family against the previous counter (cl100k_base for every family), side by side in this run, cache cleared per rep\n');
+	const speed = speedTable(texts);
+	table(
+		['text', 'model', 'previous MB/s', 'MB/s', 'previous ÷ new'],
+		speed.map((r) => [r.text, r.model, r.previousMbPerSec, r.mbPerSec, r.slowdown]),
+	);
+
 	const best = accuracyResult.rows.find((r) => r.estimator === 'tiktoken cl100k_base' && r.calibration === 'auto') as AccuracyRow;
 	const fitP99 = Math.max(...fitRows.map((r) => r.p99Ms));
 	const familyRows = real.rows.filter((r) => r.estimator === 'content-aware (family)' && r.calibration === 'auto');
@@ -546,13 +690,17 @@ export async function run(args: Args): Promise<object> {
 		realFamiliesP95Within2Pct: familyRows.every((r) => r.p95AbsPct <= 2),
 		noOverflow: real.overflow.every((r) => r.overflows === 0),
 		fitP99Under5Ms: fitP99 < 5,
+		everyLanguageP95Within2Pct: languages.models.every((m) => CORPUS_LANGUAGES.every((l) => languages.cells[m][l].p95Pct <= 2)),
+		neverUnderMoreThan1Pct: languages.models.every((m) => CORPUS_LANGUAGES.every((l) => languages.cells[m][l].worstUnderPct >= -1)),
 	};
 	console.log(
 		`\nGoals: calibrated cl100k mean error ${best.meanAbsPct} % (< 2 %: ${goals.calibratedWithin2Pct}); ` +
 			`real tokenizers p95 ${familyRows.map((r) => `${r.model} ${r.p95AbsPct} %`).join(', ')} (≤ 2 %: ${goals.realFamiliesP95Within2Pct}); ` +
 			`overflows ${real.overflow.reduce((n, r) => n + r.overflows, 0)} (none: ${goals.noOverflow}); ` +
-			`fit p99 worst scenario ${fitP99} ms (< 5 ms: ${goals.fitP99Under5Ms}); total ${round((performance.now() - startedAt) / 1000, 1)} s; ` +
+			`fit p99 worst scenario ${fitP99} ms (< 5 ms: ${goals.fitP99Under5Ms}); ` +
+			`every family × language p95 ≤ 2 %: ${goals.everyLanguageP95Within2Pct}, never under by more than 1 %: ${goals.neverUnderMoreThan1Pct}; ` +
+			`worst speed ratio ${Math.max(...speed.map((r) => r.slowdown))}; total ${round((performance.now() - startedAt) / 1000, 1)} s; ` +
 			`load average ${round(loadavg()[0])} at end`,
 	);
-	return { machine: { ...machine, loadAverage1mAtEnd: round(loadavg()[0]) }, throughput: throughputRows, accuracy: accuracyResult, fit: fitRows, real, goals };
+	return { machine: { ...machine, loadAverage1mAtEnd: round(loadavg()[0]) }, throughput: throughputRows, accuracy: accuracyResult, fit: fitRows, real, languages, speed, goals };
 }

@@ -6,6 +6,7 @@ import {
 	compactPrompt,
 	ContextOverflowError,
 	countChatTokens,
+	textScript,
 	fitContext,
 	resolveReserveOutput,
 	type ChatMessage,
@@ -134,7 +135,9 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 	/** Tokens of messages without the request's own overhead (counted once per request). */
 	const messagesTokens = (messages: Message[]) => countChatTokens(messages as ChatMessage[], counting) - bareRequest;
 	const toolDefinitionTokens = ollamaTools ? countChatTokens([], { ...counting, tools: ollamaTools }) - bareRequest : 0;
-	const upperBound = (estimated: number) => calibrator.upperBound({ model: input.model, estimated });
+	// The request's kind of text: calibration learns and floors each script apart (lib/tokens/scripts.ts).
+	const script = textScript([system, prompt, ...history.map((m) => m.content), ...documents.map((d) => d.text)]);
+	const upperBound = (estimated: number) => calibrator.upperBound({ model: input.model, estimated, script });
 	const reserve = resolveReserveOutput(input.options.num_predict);
 	/**
 	 * Fits history and documents around what must be sent: system prompt, prompt, the reply
@@ -152,7 +155,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 			strategy: input.context.strategy,
 			encoding: input.context.encoding,
 			model: input.model,
-			calibrate: (estimated) => calibrator.upperBound({ model: input.model, estimated }),
+			calibrate: upperBound,
 			summarize: async (turns, targetTokens) => {
 				const transcript = turns.map((t) => `${t.role}: ${t.content}`).join('\n');
 				const reply = await chat(
@@ -250,7 +253,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		newMessages = [{ role: 'assistant', content: final.message.content }];
 	}
 	const mainCall = calls[firstCall];
-	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount, mainCall.promptEvalMs);
+	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount, mainCall.promptEvalMs, script);
 
 	let response = final.message.content;
 	let data: unknown;
