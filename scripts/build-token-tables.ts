@@ -12,7 +12,8 @@
  *    assembles before any merge, as it is one symbol in SentencePiece), then those characters, then
  *    each merged token at the position of the first merge that makes it. Tokens no merge makes are
  *    left out (BPE can never produce them). gemma3-chars lists the characters the vocabulary has;
- *    any other character is written as its UTF-8 bytes (byte fallback).
+ *    any other character is written as its UTF-8 bytes (byte fallback); gemma3-user-defined lists
+ *    the pieces (HTML tags) that are cut out of the text as one token each before the merges.
  * gpt-oss needs no table: its text encoding is o200k_base, which tiktoken ships.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const out = join(root, 'lib', 'tokens', 'data');
 
 interface TokenizerJson {
 	model: { vocab: Record<string, number>; merges: Array<string | [string, string]> };
+	added_tokens: Array<{ content: string; special: boolean }>;
 }
 
 function tokenizerJson(name: string): TokenizerJson {
@@ -125,6 +127,13 @@ function gemma3(): void {
 		add(Buffer.from(a + b, 'utf8'));
 	}
 	write('gemma3', ranked);
+	// User-defined pieces (HTML tags such as </div>) are cut out of the text before BPE, one token
+	// each; newline, tab and space runs among them come out the same way through the merges.
+	const userDefined = tokenizerJson('gemma3')
+		.added_tokens.filter((t) => !t.special && /^<\/?[a-z][a-z0-9]*>$/.test(t.content) && !/^<unused\d+>$/.test(t.content))
+		.map((t) => t.content);
+	writeFileSync(join(out, 'gemma3-user-defined.json'), `${JSON.stringify(userDefined)}\n`);
+	console.log(`gemma3-user-defined: ${userDefined.length} pieces`);
 	const charList = chars.join('');
 	writeFileSync(join(out, 'gemma3-chars.gz'), gzipSync(charList, { level: 9 }));
 	console.log(`gemma3-chars: ${[...charList].length} characters`);

@@ -86,6 +86,17 @@ export function encoderCreations(): number {
 	return creations;
 }
 
+let gemmaUserDefined: RegExp | undefined;
+
+/** Gemma 3's user-defined pieces (HTML tags such as `</div>`): cut out of the text, one token each. */
+function gemmaPieces(): RegExp {
+	if (!gemmaUserDefined) {
+		const pieces = JSON.parse(readFileSync(dataFile('gemma3-user-defined.json'), 'utf8')) as string[];
+		gemmaUserDefined = new RegExp(pieces.sort((a, b) => b.length - a.length).map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), 'g');
+	}
+	return gemmaUserDefined;
+}
+
 let gemmaChars: Uint8Array | undefined;
 let gemmaAstral: Set<number> | undefined;
 
@@ -116,6 +127,21 @@ export function encodedLength(text: string, vocabulary: Vocabulary): number {
 	const encoder = getEncoder(vocabulary);
 	if (vocabulary === 'qwen') return encoder.encode_ordinary(text.normalize('NFC')).length;
 	if (vocabulary !== 'gemma3') return encoder.encode_ordinary(text).length;
+	if (text.includes('<')) {
+		let count = 0;
+		let start = 0;
+		for (const match of text.matchAll(gemmaPieces())) {
+			count += gemmaLength(text.slice(start, match.index), encoder) + 1;
+			start = match.index + match[0].length;
+		}
+		if (start > 0) return count + gemmaLength(text.slice(start), encoder);
+	}
+	return gemmaLength(text, encoder);
+}
+
+/** Gemma 3 text without user-defined pieces: spaces as ▁, unknown characters as their bytes. */
+function gemmaLength(text: string, encoder: Tiktoken): number {
+	if (text === '') return 0;
 	const spaced = text.replace(/ /g, '\u2581');
 	let count = 0;
 	let start = 0;
