@@ -156,6 +156,17 @@ describe('TokenCalibrator', () => {
 		expect(calibrator.observe({ model: 'mistral', backend: 'gpu', estimated: 1000, actual: 560 })).toBe(false);
 	});
 
+	it('learns mixed text and unknown scripts with the model’s text in general, not a correction of their own', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		calibrator.observe({ model: 'mistral', estimated: 1000, actual: 1200, script: 'mixed' });
+		calibrator.observe({ model: 'mistral', estimated: 1000, actual: 1200, script: 'other' });
+		expect(calibrator.stats('mistral').samples).toBe(2);
+		expect(calibrator.stats('mistral', undefined, 'mixed').samples).toBe(2);
+		expect(calibrator.stats('mistral', undefined, 'han').samples).toBe(0);
+		// A count at half the estimate is below the old floor: cache reuse, as before scripts.
+		expect(calibrator.observe({ model: 'mistral', estimated: 1000, actual: 500, script: 'mixed' })).toBe(false);
+	});
+
 	it('keeps the fit floor at the estimate in every script for families with their own vocabulary', () => {
 		const calibrator = new TokenCalibrator({ method: 'ratio' });
 		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'qwen3:8b', estimated: 1000, actual: 920, script: 'han' });

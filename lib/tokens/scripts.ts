@@ -27,8 +27,10 @@ export const GENERIC_FIT_FLOOR: Record<TextScript, number> = {
 	arabic: 0.4,
 	indic: 0.2,
 	vietnamese: 0.5,
-	other: 0.2,
-	mixed: 0.2,
+	// Text of several scripts, or of one this table does not know, mixes ratios that differ by 4×:
+	// a correction learned from one such request could starve the next. These keep the old floor.
+	other: 0.75,
+	mixed: 0.75,
 };
 
 /** Letters of one script at least this share of the sampled letters make the text that script. */
