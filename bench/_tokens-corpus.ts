@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../lib/tokens';
+import { SENTENCES, type Language } from '../test/fixtures/multilingual-sentences';
 import { rngFromSeed, type Rng } from '../test/simulator/rng';
 
 export type SourceKind = 'readme' | 'code' | 'json';
@@ -114,4 +115,95 @@ export function corpusRequests(count: number, seed = 7, texts: Record<SourceKind
 		messages.push({ role: 'user', content: `${document}\n\n${pick(rng, QUESTIONS)}` });
 		return { messages, kind };
 	});
+}
+
+// ---------- multilingual ----------
+
+/** The kinds of text the per-language table covers: thirteen languages, code, JSON and mixed text. */
+export type CorpusLanguage = Language | 'code' | 'json' | 'mixed';
+
+export const CORPUS_LANGUAGES: CorpusLanguage[] = ['en', 'de', 'fr', 'es', 'pt', 'ru', 'uk', 'zh', 'ja', 'ko', 'ar', 'hi', 'vi', 'code', 'json', 'mixed'];
+
+const LANGUAGES = Object.keys(SENTENCES) as Language[];
+/** Scripts written without spaces between sentences. */
+const UNSPACED = new Set<Language>(['zh', 'ja']);
+
+export interface MultilingualRequest {
+	messages: ChatMessage[];
+	language: CorpusLanguage;
+}
+
+/** Prose of about `chars` characters: the language's sentences in a seeded order, in paragraphs, now and then a number changed. */
+function languageProse(rng: Rng, language: Language, chars: number): string {
+	const sentences = SENTENCES[language];
+	const paragraphs: string[] = [];
+	let length = 0;
+	while (length < chars) {
+		const count = between(rng, 1, 5);
+		const picked = Array.from({ length: count }, () => {
+			const sentence = pick(rng, sentences);
+			return rng() < 0.2 ? sentence.replace(/\d+/, String(between(rng, 1, 99_999))) : sentence;
+		});
+		const paragraph = picked.join(UNSPACED.has(language) ? '' : ' ');
+		paragraphs.push(paragraph);
+		length += paragraph.length + 2;
+	}
+	return paragraphs.join(rng() < 0.5 ? '\n\n' : '\n');
+}
+
+/** A translation file: one key per sentence in several languages, as an app's locale JSON. */
+function localeJson(rng: Rng, chars: number): string {
+	const entries: Record<string, Record<string, string | number>> = {};
+	let length = 0;
+	for (let i = 0; length < chars; i++) {
+		const entry: Record<string, string | number> = { id: between(rng, 1, 1_000_000) };
+		for (const language of LANGUAGES) if (rng() < 0.4) entry[language] = pick(rng, SENTENCES[language]);
+		entries[`message_${i}`] = entry;
+		length += JSON.stringify(entry).length;
+	}
+	return JSON.stringify(entries, null, rng() < 0.5 ? 2 : undefined);
+}
+
+/** Sentences of several languages and bits of code in one text, as a multilingual chat or a bug report. */
+function mixedText(rng: Rng, chars: number, code: string[]): string {
+	const parts: string[] = [];
+	let length = 0;
+	while (length < chars) {
+		const part = rng() < 0.15 && code.length > 0 ? excerpt(rng, pick(rng, code), between(rng, 60, 400)) : pick(rng, SENTENCES[pick(rng, LANGUAGES)]);
+		parts.push(part);
+		length += part.length + 1;
+	}
+	return parts.join(rng() < 0.7 ? ' ' : '\n');
+}
+
+/** About `chars` characters of one kind of text. */
+export function languageText(rng: Rng, language: CorpusLanguage, chars: number, texts: Record<SourceKind, string[]>): string {
+	if (language === 'code') return excerpt(rng, pick(rng, texts.code), chars);
+	if (language === 'json') return rng() < 0.5 ? localeJson(rng, chars) : excerpt(rng, pick(rng, texts.json), chars);
+	if (language === 'mixed') return mixedText(rng, chars, texts.code);
+	return languageProse(rng, language, chars);
+}
+
+/**
+ * `perLanguage` chat requests per kind of text: a system prompt (half in English), 0–3 earlier turns
+ * and a last user message of 300–8,000 characters, all of that kind (code and JSON with English
+ * questions).
+ */
+export function multilingualRequests(perLanguage: number, seed = 11, texts: Record<SourceKind, string[]> = sourceTexts()): MultilingualRequest[] {
+	const rng = rngFromSeed(seed);
+	const requests: MultilingualRequest[] = [];
+	for (let i = 0; i < perLanguage; i++) {
+		for (const language of CORPUS_LANGUAGES) {
+			const prose = (chars: number) => (language === 'code' || language === 'json' ? languageText(rng, 'en', chars, texts) : languageText(rng, language, chars, texts));
+			const messages: ChatMessage[] = [];
+			if (rng() < 0.7) messages.push({ role: 'system', content: rng() < 0.5 ? 'You are a helpful assistant. Answer in the language of the user.' : prose(between(rng, 60, 400)) });
+			for (let turn = 0, turns = between(rng, 0, 3); turn < turns; turn++) {
+				messages.push({ role: 'user', content: languageText(rng, language, between(rng, 40, 800), texts) });
+				messages.push({ role: 'assistant', content: prose(between(rng, 40, 1000)) });
+			}
+			messages.push({ role: 'user', content: `${languageText(rng, language, between(rng, 300, 8000), texts)}\n\n${prose(60)}` });
+			requests.push({ messages, language });
+		}
+	}
+	return requests;
 }

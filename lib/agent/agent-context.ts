@@ -1,6 +1,17 @@
 import type { ConversationStore } from '../memory';
 import type { ChatRequest, Message } from '../ollama';
-import { compactPrompt, ContextOverflowError, countChatTokens, fitContext, resolveReserveOutput, type ChatMessage, type FitResult, type TokenCalibrator } from '../tokens';
+import {
+	compactPrompt,
+	ContextOverflowError,
+	countChatTokens,
+	fitContext,
+	resolveReserveOutput,
+	textScript,
+	type ChatMessage,
+	type FitResult,
+	type TextScript,
+	type TokenCalibrator,
+} from '../tokens';
 import type { AgentRunInput } from './run-types';
 import { toOllamaTools, type AgentTool } from './tool';
 import { trimToolResults } from './trim-tool-results';
@@ -33,6 +44,8 @@ export class AgentContext {
 	/** Characters removed by compaction (system prompt, prompt, documents). */
 	compactedChars = 0;
 	history: ChatMessage[] = [];
+	/** The request's kind of text: calibration learns and floors each script apart (lib/tokens/scripts.ts). */
+	script?: TextScript;
 	private keepHistory = true;
 	private system = '';
 	private prompt = '';
@@ -106,6 +119,7 @@ export class AgentContext {
 		this.prompt = this.compact(input.prompt);
 		this.documents = input.documents.map((d) => ({ ...d, text: this.compact(d.text) }));
 		this.history = input.session && deps.store ? ((await deps.store.load(input.session)) as ChatMessage[]) : [];
+		this.script = textScript([this.system, this.prompt, ...this.history.map((m) => m.content), ...this.documents.map((d) => d.text)]);
 		const numCtxSet = Number(input.options.num_ctx) > 0;
 		this.numCtx = numCtxSet ? Number(input.options.num_ctx) : SERVER_DEFAULT_NUM_CTX;
 		try {
@@ -131,7 +145,7 @@ export class AgentContext {
 	}
 
 	private upperBound(estimated: number): number {
-		return this.deps.calibrator.upperBound({ model: this.input.model, estimated });
+		return this.deps.calibrator.upperBound({ model: this.input.model, estimated, script: this.script });
 	}
 
 	/** Tokens of messages without the request's own overhead (counted once per request). */

@@ -67,7 +67,7 @@ export async function runAgent(input: AgentRunInput, deps: AgentRunDeps): Promis
 		newMessages = [{ role: 'assistant', content: reply.message.content }];
 	}
 	const mainCall = calls[firstCall];
-	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount, mainCall.promptEvalMs);
+	const estimate = calibrator.report(input.model, mainCall.backend, rawEstimate, mainCall.promptEvalCount, mainCall.promptEvalMs, context.script);
 
 	const { final, response, data } = await enforceOutputFormat({ format: input.format, reply, request, sentMessages, chat: (r) => chat(r, false), warnings });
 	if (input.format.type !== 'text') newMessages = [...newMessages.slice(0, -1), { role: 'assistant', content: response }];

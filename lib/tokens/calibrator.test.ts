@@ -127,8 +127,8 @@ describe('TokenCalibrator', () => {
 		// ...and fitting never budgets less than the estimate itself for these families.
 		expect(calibrator.upperBound({ model: 'llama3.2:3b', estimated: 1000 })).toBe(1000);
 		// A generic model may be corrected down to 0.75 and budgeted from there.
-		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'gemma3', estimated: 1000, actual: 780 });
-		expect(calibrator.upperBound({ model: 'gemma3', estimated: 1000 })).toBe(780);
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'mistral', estimated: 1000, actual: 780 });
+		expect(calibrator.upperBound({ model: 'mistral', estimated: 1000 })).toBe(780);
 	});
 
 	it('adds the worst recent under-estimate to the fitting bound', () => {
@@ -137,6 +137,56 @@ describe('TokenCalibrator', () => {
 		const point = calibrator.calibrate({ model: 'mistral', estimated: 1000 });
 		expect(calibrator.upperBound({ model: 'mistral', estimated: 1000 })).toBeGreaterThanOrEqual(1330);
 		expect(calibrator.upperBound({ model: 'mistral', estimated: 1000 })).toBeLessThanOrEqual(Math.ceil(point * 1.1));
+	});
+
+	it('learns a generic model per script: Chinese counts below the Latin floor lower Chinese estimates only', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		// A model whose vocabulary takes Chinese in about half cl100k's tokens (as Qwen and Gemma do).
+		for (let i = 0; i < 20; i++) expect(calibrator.observe({ model: 'mistral', backend: 'gpu', estimated: 1000 + i, actual: 560 + i, script: 'han' })).toBe(true);
+		expect(calibrator.calibrate({ model: 'mistral', backend: 'gpu', estimated: 1000, script: 'han' })).toBeLessThan(600);
+		const chineseBound = calibrator.upperBound({ model: 'mistral', backend: 'gpu', estimated: 1000, script: 'han' });
+		expect(chineseBound).toBeLessThan(620);
+		expect(chineseBound).toBeGreaterThanOrEqual(560);
+		// English of the same model learned nothing from it: no correction, and the Latin floor holds.
+		expect(calibrator.calibrate({ model: 'mistral', backend: 'gpu', estimated: 1000, script: 'latin' })).toBe(1000);
+		for (let i = 0; i < 5; i++) expect(calibrator.observe({ model: 'mistral', backend: 'gpu', estimated: 1000, actual: 600, script: 'latin' })).toBe(false); // below 0.75: cache reuse
+		expect(calibrator.stats('mistral', 'gpu', 'latin').skipped.cacheReuse).toBe(5);
+		expect(calibrator.upperBound({ model: 'mistral', backend: 'gpu', estimated: 1000, script: 'latin' })).toBeGreaterThanOrEqual(750);
+		// Without a script the old per-model rule applies: a count of 56 % is cache reuse.
+		expect(calibrator.observe({ model: 'mistral', backend: 'gpu', estimated: 1000, actual: 560 })).toBe(false);
+	});
+
+	it('learns mixed text and unknown scripts with the model’s text in general, not a correction of their own', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		calibrator.observe({ model: 'mistral', estimated: 1000, actual: 1200, script: 'mixed' });
+		calibrator.observe({ model: 'mistral', estimated: 1000, actual: 1200, script: 'other' });
+		expect(calibrator.stats('mistral').samples).toBe(2);
+		expect(calibrator.stats('mistral', undefined, 'mixed').samples).toBe(2);
+		expect(calibrator.stats('mistral', undefined, 'han').samples).toBe(0);
+		// A count at half the estimate is below the old floor: cache reuse, as before scripts.
+		expect(calibrator.observe({ model: 'mistral', estimated: 1000, actual: 500, script: 'mixed' })).toBe(false);
+	});
+
+	it('keeps the fit floor at the estimate in every script for families with their own vocabulary', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'qwen3:8b', estimated: 1000, actual: 920, script: 'han' });
+		expect(calibrator.calibrate({ model: 'qwen3:8b', estimated: 1000, script: 'han' })).toBe(920);
+		expect(calibrator.upperBound({ model: 'qwen3:8b', estimated: 1000, script: 'han' })).toBe(1000);
+		expect(calibrator.observe({ model: 'gemma3:4b', estimated: 1000, actual: 500, script: 'han' })).toBe(false);
+	});
+
+	it('budgets a script’s worst recent under-estimate beyond 10 % when its languages differ that much (Russian, Ukrainian)', () => {
+		const calibrator = new TokenCalibrator({ method: 'ratio' });
+		// Learned on a language at 0.55 × cl100k; then one of the same script at 0.75 × arrives (36 % more).
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'phi4', estimated: 1000, actual: 550, script: 'cyrillic' });
+		expect(calibrator.observe({ model: 'phi4', estimated: 1000, actual: 750, script: 'cyrillic' })).toBe(true);
+		expect(calibrator.calibrate({ model: 'phi4', estimated: 1000, script: 'cyrillic' })).toBeLessThan(600);
+		// The next request of that language is budgeted near its count, not at +10 % of the old correction.
+		expect(calibrator.upperBound({ model: 'phi4', estimated: 1000, script: 'cyrillic' })).toBeGreaterThanOrEqual(740);
+		// Without a script (and for the families with their own vocabulary) the margin stays capped at 10 %.
+		for (let i = 0; i < 20; i++) calibrator.observe({ model: 'phi3', estimated: 1000, actual: 1300 });
+		calibrator.observe({ model: 'phi3', estimated: 1000, actual: 1800 });
+		expect(calibrator.upperBound({ model: 'phi3', estimated: 1000 })).toBeLessThanOrEqual(Math.ceil(calibrator.calibrate({ model: 'phi3', estimated: 1000 }) * 1.1));
 	});
 
 	it('exports one shared process-wide instance', () => {

@@ -1,5 +1,5 @@
 import * as tiktoken from 'tiktoken';
-import { countChatTokens, countTextTokens, REPLY_PRIMER_TOKENS, singleDigitExtra, TOKENS_PER_MESSAGE, type ChatMessage } from './counter';
+import { countChatTokens, countTextTokens, REPLY_PRIMER_TOKENS, TOKENS_PER_MESSAGE, type ChatMessage } from './counter';
 import { tokenFamily } from './families';
 import { getEncoder } from './encoders';
 
@@ -106,13 +106,24 @@ describe('model families', () => {
 	it('maps Ollama model names to families', () => {
 		expect(['llama3', 'llama3.1:8b', 'llama3.2:3b', 'library/llama3.3:70b'].map(tokenFamily)).toEqual(['llama3', 'llama3', 'llama3', 'llama3']);
 		expect(['qwen2', 'qwen2.5:0.5b', 'qwen2.5-coder:7b', 'qwen3:8b'].map(tokenFamily)).toEqual(['qwen', 'qwen', 'qwen', 'qwen']);
-		expect(['llama2', 'codellama', 'mistral', 'gemma3', undefined].map(tokenFamily)).toEqual(['generic', 'generic', 'generic', 'generic', 'generic']);
+		expect(['gemma3', 'gemma3:27b', 'gpt-oss:20b', 'gpt-oss', 'deepseek-r1', 'deepseek-r1:14b', 'deepseek-r1:70b'].map(tokenFamily)).toEqual([
+			'gemma3',
+			'gemma3',
+			'gptoss',
+			'gptoss',
+			'deepseek-qwen',
+			'deepseek-qwen',
+			'deepseek-llama',
+		]);
+		expect(['llama2', 'codellama', 'mistral', 'gemma2', 'deepseek-r1:671b', 'deepseek-v3', 'phi4', undefined].map(tokenFamily)).toEqual(Array(8).fill('generic'));
 	});
 
 	it('counts numbers digit by digit for Qwen (cl100k groups up to three)', () => {
 		expect(countTextTokens('1234567', { encoding: 'cl100k_base', family: 'qwen' })).toBe(7);
 		expect(countTextTokens('1234567', { encoding: 'cl100k_base', family: 'llama3' })).toBe(3);
-		expect(singleDigitExtra('v1.25, 2024-06-30 and 7')).toBe(0 + 1 + 2 + 1 + 1 + 0); // runs 1, 25, 2024, 06, 30, 7
+		// runs 1, 25, 2024, 06, 30, 7 → 1 + 2 + 4 + 2 + 2 + 1 digit tokens with Qwen, 1 + 1 + 2 + 1 + 1 + 1 with Llama 3
+		const dated = 'v1.25, 2024-06-30 and 7';
+		expect(countTextTokens(dated, { encoding: 'cl100k_base', family: 'qwen' }) - countTextTokens(dated, { encoding: 'cl100k_base', family: 'llama3' })).toBe(5);
 	});
 
 	it('frames messages as each family’s chat template does', () => {

@@ -1,11 +1,11 @@
 /**
- * Token counting with tiktoken. Counts are estimates of what the model's own tokenizer will report:
- * Ollama models use their own vocabularies, so callers correct them with the calibrator. With a
- * model family (see families.ts) the estimate follows that family's chat template and its number
- * rule, which makes it close to exact for Llama 3 and Qwen.
+ * Token counting with tiktoken. With a model family (see families.ts) the count uses that model's
+ * own vocabulary (encoders.ts) and chat template, which makes it the model's count for Llama 3,
+ * Qwen, Gemma 3, gpt-oss and the DeepSeek-R1 distills in every language. Other models get the
+ * caller's encoding (cl100k_base by default) and are corrected with the calibrator.
  */
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_ENCODING, getEncoder, type TokenEncoding } from './encoders';
+import { DEFAULT_ENCODING, encodedLength, type TokenEncoding, type Vocabulary } from './encoders';
 import { familyProfile, tokenFamily, type FamilyProfile, type TokenFamily } from './families';
 
 export { REPLY_PRIMER_TOKENS, TOKENS_PER_MESSAGE } from './families';
@@ -18,7 +18,7 @@ export interface ChatMessage {
 	tool_calls?: unknown[];
 }
 
-/** How to count: a tiktoken encoding, and the model family whose template and number rule apply. */
+/** How to count: a tiktoken encoding (for the generic family), and the model family whose vocabulary and template apply. */
 export interface TokenCounting {
 	encoding: TokenEncoding;
 	family: TokenFamily;
@@ -45,10 +45,12 @@ export function countingKey(counting: Counting): string {
 	return typeof counting === 'string' ? counting : `${counting.encoding}/${counting.family}`;
 }
 
-function resolve(counting: Counting | undefined): { encoding: TokenEncoding; profile: FamilyProfile } {
+/** The vocabulary text is counted in: the family's own, else the caller's encoding. */
+function resolve(counting: Counting | undefined): { encoding: Vocabulary; profile: FamilyProfile } {
 	if (counting === undefined) return { encoding: DEFAULT_ENCODING, profile: familyProfile('generic') };
 	if (typeof counting === 'string') return { encoding: counting, profile: familyProfile('generic') };
-	return { encoding: counting.encoding, profile: familyProfile(counting.family) };
+	const profile = familyProfile(counting.family);
+	return { encoding: profile.vocabulary ?? counting.encoding, profile };
 }
 
 /**
@@ -64,11 +66,11 @@ function newCache(): LRUCache<string, number> {
 	});
 }
 
-const caches = new Map<TokenEncoding, LRUCache<string, number>>();
-/** Per encoding, per role; nested maps so a lookup builds no key string. */
-const roleTokens = new Map<TokenEncoding, Map<string, number>>();
+const caches = new Map<Vocabulary, LRUCache<string, number>>();
+/** Per family, per role; nested maps so a lookup builds no key string. */
+const roleTokens = new Map<string, Map<string, number>>();
 
-function cacheFor(encoding: TokenEncoding): LRUCache<string, number> {
+function cacheFor(encoding: Vocabulary): LRUCache<string, number> {
 	let cache = caches.get(encoding);
 	if (!cache) {
 		cache = newCache();
@@ -83,47 +85,30 @@ function cacheFor(encoding: TokenEncoding): LRUCache<string, number> {
  */
 export function countTextTokens(text: string, counting: Counting = DEFAULT_ENCODING): number {
 	if (text.length === 0) return 0;
-	const { encoding, profile } = resolve(counting);
-	return encodedCount(text, encoding) + (profile.singleDigits ? singleDigitExtra(text) : 0);
+	return encodedCount(text, resolve(counting).encoding);
 }
 
-function encodedCount(text: string, encoding: TokenEncoding): number {
+function encodedCount(text: string, encoding: Vocabulary): number {
 	const cache = cacheFor(encoding);
 	const cached = cache.get(text);
 	if (cached !== undefined) return cached;
-	const count = getEncoder(encoding).encode_ordinary(text).length;
+	const count = encodedLength(text, encoding);
 	cache.set(text, count);
 	return count;
 }
 
-const DIGIT_RUN = /\p{N}+/gu;
-const digitCache = new LRUCache<string, number>({ max: 20_000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_n, key) => Math.max(1, key.length) });
-
-/**
- * Extra tokens when numbers are split into single digits: cl100k encodes a run of n digits as
- * ⌈n/3⌉ tokens, Qwen as n.
- */
-export function singleDigitExtra(text: string): number {
-	const cached = digitCache.get(text);
-	if (cached !== undefined) return cached;
-	let extra = 0;
-	for (const match of text.matchAll(DIGIT_RUN)) {
-		const digits = match[0].length; // \p{N} in the BMP: one UTF-16 unit each, as in the tokenizer's regex
-		extra += digits - Math.ceil(digits / 3);
-	}
-	digitCache.set(text, extra);
-	return extra;
-}
-
-function countRoleTokens(role: string, encoding: TokenEncoding): number {
-	let byRole = roleTokens.get(encoding);
+/** A message's framing: the family's special tokens and its role text, once per family and role. */
+function framingTokens(role: string, encoding: Vocabulary, profile: FamilyProfile): number {
+	const key = `${profile.family}/${encoding}`;
+	let byRole = roleTokens.get(key);
 	if (!byRole) {
 		byRole = new Map();
-		roleTokens.set(encoding, byRole);
+		roleTokens.set(key, byRole);
 	}
 	let count = byRole.get(role);
 	if (count === undefined) {
-		count = encodedCount(role, encoding);
+		count = profile.perMessage + profile.roleExtra(role);
+		for (const text of profile.roleText(role)) count += encodedCount(text, encoding);
 		byRole.set(role, count);
 	}
 	return count;
@@ -133,7 +118,7 @@ function countRoleTokens(role: string, encoding: TokenEncoding): number {
 export function countMessageTokens(message: ChatMessage, counting: Counting = DEFAULT_ENCODING): number {
 	const { encoding, profile } = resolve(counting);
 	const content = profile.trimContent ? message.content.trim() : message.content;
-	let count = profile.perMessage + countRoleTokens(message.role, encoding) + countTextTokens(content, counting);
+	let count = framingTokens(message.role, encoding, profile) + countTextTokens(content, counting);
 	if (message.tool_calls && message.tool_calls.length > 0) {
 		if (profile.family === 'generic') count += countTextTokens(JSON.stringify(message.tool_calls), counting);
 		else for (const call of message.tool_calls) count += countTextTokens(renderToolCall(profile, call), counting) + 1;
@@ -159,8 +144,10 @@ export function countToolsTokens(tools: unknown[] | undefined, counting: Countin
 
 /** Tokens a request costs besides its messages and tools: BOS and the header that opens the reply. */
 export function requestOverheadTokens(counting: Counting = DEFAULT_ENCODING): number {
-	const { profile } = resolve(counting);
-	return profile.begin + profile.primer;
+	const { encoding, profile } = resolve(counting);
+	let count = profile.begin + profile.primer;
+	for (const text of profile.beginText) count += encodedCount(text, encoding);
+	return count;
 }
 
 /** Estimated prompt tokens of a whole chat request: messages, their framing, tools and reply primer. */
@@ -174,5 +161,4 @@ export function countChatTokens(messages: ChatMessage[], opts: CountChatOptions 
 /** Empties the count caches (tests and benchmarks measure cold paths with it). */
 export function clearTokenCountCache(): void {
 	for (const cache of caches.values()) cache.clear();
-	digitCache.clear();
 }

@@ -5,6 +5,7 @@
 export { countTextTokens, countChatTokens, type ChatMessage, type ChatRole, type CountChatOptions } from './counter';
 export type { TokenEncoding } from './encoders';
 export { tokenFamily, type TokenFamily } from './families';
+export { textScript, GENERIC_FIT_FLOOR, type TextScript } from './scripts';
 export {
 	TokenCalibrator,
 	defaultCalibrator,

