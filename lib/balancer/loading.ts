@@ -1,4 +1,3 @@
-import type { ModelOnBackend } from './backend-state';
 import { isBusy } from './errors';
 
 /**
@@ -24,6 +23,17 @@ export function isLoadQueueFull(error: unknown): boolean {
 	return isBusy(error) && /maximum pending requests/i.test((error as Error)?.message ?? '');
 }
 
+/**
+ * What the gate reads and writes of a model on a backend (backend-state.ts's ModelOnBackend), named
+ * here so this file does not import backend-state (which holds the gate: no import cycle).
+ */
+export interface GatedModel {
+	readonly inFlight: number;
+	ready: boolean;
+	loaded: boolean;
+	loadGate?: LoadGate;
+}
+
 export interface LoadGate {
 	/** Calls of this model in flight on this backend when the server refused one: the most it gets until the load ends. */
 	admitted: number;
@@ -31,7 +41,7 @@ export interface LoadGate {
 }
 
 /** A refusal for a full load queue: closes the gate (or narrows it to what is still in flight). */
-export function closeLoadGate(m: ModelOnBackend, now: number): LoadGate {
+export function closeLoadGate(m: GatedModel, now: number): LoadGate {
 	const inFlight = m.inFlight;
 	m.ready = false;
 	m.loaded = true;
@@ -41,13 +51,13 @@ export function closeLoadGate(m: ModelOnBackend, now: number): LoadGate {
 }
 
 /** The load ended (first token, a reply, a probe): the model is up, the gate opens to its slots. Returns whether it was closed. */
-export function openLoadGate(m: ModelOnBackend): boolean {
+export function openLoadGate(m: GatedModel): boolean {
 	if (!m.loadGate) return false;
 	m.loadGate = undefined;
 	return true;
 }
 
 /** Capacity while a gate is closed: no more than the calls that got through. */
-export function gatedCapacity(m: ModelOnBackend, capacity: number): number {
+export function gatedCapacity(m: GatedModel, capacity: number): number {
 	return m.loadGate ? Math.min(capacity, m.loadGate.admitted) : capacity;
 }
