@@ -124,7 +124,9 @@ describe('failed calls through a real gateway', () => {
 		const { createServer } = await import('node:http');
 		const busy = createServer((_req, res) => {
 			res.writeHead(503, { 'content-type': 'application/json' });
-			res.end('{"error":"server busy, please try again.  maximum pending requests exceeded"}');
+			// A 503 that is not Ollama's load queue (a proxy's): retried with backoff. Ollama's own
+			// "maximum pending requests exceeded" instead waits for the load (lib/balancer/loading.ts).
+			res.end('{"error":"service unavailable"}');
 		});
 		await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
 		const { Gateway } = await import('../gateway');

@@ -44,6 +44,9 @@ export const ERROR_HINTS: Record<string, (error: Record<string, unknown>) => Err
 	QueueFullError: () => ({ field: 'Parallel Slots', fix: 'No field raises this limit (10,000 waiting calls per n8n process): send fewer items per execution (Loop Over Items, the Batcher\'s Group Items) or add capacity ("Parallel Slots" with OLLAMA_NUM_PARALLEL, or more backends).' }),
 	ClusterConfigError: () => ({ field: 'Backends', fix: 'Open the Ollama Cluster API credential and correct the field the message names ("Backends": each needs a unique Name and a Base URL).' }),
 	AttemptMovedError: () => ({ field: 'Failover Retries', fix: 'The backend stopped answering (its health probe got no reply, or its circuit opened) after part of the answer was sent, so the call could not move without repeating text: run the item again. Calls that had sent nothing yet moved to another backend on their own; "Failover Retries" in the Ollama Cluster API credential bounds how often.' }),
+	// The sub-nodes' errors (lib/ai-sdk) carry the names above (error.name), so n8n shows the same fix.
+	ClusterModelNotFoundError: (e) => ERROR_HINTS.ModelNotFoundError(e),
+	InvalidJsonSchemaOptionError: (e) => ERROR_HINTS.InvalidSchemaError(e),
 	TeamError: (e) => ({ field: String(e.field), fix: `Check the "${String(e.field)}" parameter.` }),
 };
 
