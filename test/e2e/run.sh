@@ -85,30 +85,6 @@ install_package_into_n8n
 
 # ---------------------------------------------------------------------------------------------
 export_n8n_env
-# n8n_cmd NAME ARGS...: run an n8n CLI command (Node 24) to completion; stdout in $WORK/NAME.out,
-# stderr in $WORK/NAME.err. Fails the test when it exits non-zero or runs past N8N_E2E_TIMEOUT.
-n8n_cmd() {
-	local name=$1 pid rc deadline
-	shift
-	setsid env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
-	pid=$!
-	E2E_PIDS+=("$pid")
-	deadline=$(($(date +%s) + N8N_E2E_TIMEOUT))
-	while kill -0 "$pid" 2>/dev/null && (($(date +%s) < deadline)); do sleep 0.2; done
-	if kill -0 "$pid" 2>/dev/null; then
-		stop_bg "$pid"
-		die "n8n $* did not finish within ${N8N_E2E_TIMEOUT}s" "$WORK/$name.out" "$WORK/$name.err"
-	fi
-	rc=0
-	wait "$pid" || rc=$?
-	# the command's task runner and other children go with it
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	((rc == 0)) || die "n8n $* exited with $rc" "$WORK/$name.out" "$WORK/$name.err"
-	if grep -qiE 'Failed to load package|Skipping package|is already loaded' "$WORK/$name.out" "$WORK/$name.err"; then
-		die "n8n could not load $PKG_NAME" "$WORK/$name.out" "$WORK/$name.err"
-	fi
-}
-
 sim_stats() { curl -sS --noproxy '*' --max-time 10 "$SIM_URL/_sim/stats" >"$1" || die "GET $SIM_URL/_sim/stats failed" "$WORK/sim.log"; }
 # sim_post PATH JSON [METHOD]: a simulator control call (POST /_sim/scripts, /_sim/options, ...); prints its answer.
 sim_post() {

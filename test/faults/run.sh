@@ -53,25 +53,6 @@ phase "2. build, pack and install the community package"
 install_package_into_n8n
 export_n8n_env
 
-# n8n_cmd NAME ARGS...: an n8n CLI command (Node 24) to completion; stdout/stderr in $WORK/NAME.{out,err}.
-n8n_cmd() {
-	local name=$1 pid rc deadline
-	shift
-	setsid env PATH="$E2E_N8N_PATH" "$E2E_NODE24" "$E2E_N8N_CLI" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
-	pid=$!
-	E2E_PIDS+=("$pid")
-	deadline=$(($(date +%s) + N8N_E2E_TIMEOUT))
-	while kill -0 "$pid" 2>/dev/null && (($(date +%s) < deadline)); do sleep 0.2; done
-	if kill -0 "$pid" 2>/dev/null; then
-		stop_bg "$pid"
-		die "n8n $* did not finish within ${N8N_E2E_TIMEOUT}s" "$WORK/$name.out" "$WORK/$name.err"
-	fi
-	rc=0
-	wait "$pid" || rc=$?
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	((rc == 0)) || die "n8n $* exited with $rc" "$WORK/$name.out" "$WORK/$name.err"
-}
-
 start_sim() { # start_sim NAME: a simulator CLI process; sets SIM_URL_<NAME>, SIM_PID_<NAME>
 	local line
 	start_bg "$WORK/sim-$1.log" env -C "$REPO" node "$REPO/node_modules/tsx/dist/cli.mjs" test/simulator/cli.ts --port 0 --parallel 4 --time-scale 0
