@@ -4,6 +4,7 @@ export { getGateway, closeAllGateways, clusterKey } from './registry';
 export { QueueFullError, QueueTimeoutError, type SchedulerOptions, type SchedulerStats } from './scheduler';
 export { DynamicBatcher, groupByCount, groupByTokenBudget, groupByPredictedLength, type BatcherOptions, type BatchInfo } from './batching';
 export * from './ollama';
+export { AgentTeamError, isAgentTeamError, type AgentTeamErrorCode } from './errors';
 export {
 	runAgent,
 	runToolLoop,

@@ -1,25 +1,24 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { LRUCache } from 'lru-cache';
 import { canonicalJson } from '../json';
+import { AgentTeamError } from '../errors';
 
 export type OutputFormat = { type: 'text' } | { type: 'json' } | { type: 'jsonSchema'; schema: Record<string, unknown> };
 
 /** The schema the user gave is not a valid JSON Schema. */
-export class InvalidSchemaError extends Error {
+export class InvalidSchemaError extends AgentTeamError {
 	constructor(detail: string) {
-		super(`The JSON schema is not valid: ${detail}`);
-		this.name = 'InvalidSchemaError';
+		super('INVALID_SCHEMA', `The JSON schema is not valid: ${detail}`);
 	}
 }
 
 /** The model's reply did not parse or validate, even after one retry. */
-export class OutputValidationError extends Error {
+export class OutputValidationError extends AgentTeamError {
 	constructor(
 		detail: string,
 		readonly reply: string,
 	) {
-		super(`The model's reply is not valid for the output format: ${detail}`);
-		this.name = 'OutputValidationError';
+		super('OUTPUT_VALIDATION', `The model's reply is not valid for the output format: ${detail}`);
 	}
 }
 

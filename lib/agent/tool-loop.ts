@@ -1,6 +1,6 @@
 import type { ChatRequest, Message, ToolCall } from '../ollama';
 import { canonicalJson } from '../json';
-import { MaxIterationsError, toOllamaTools, toolOutputText, type AgentTool, type ToolCallTrace } from './tool';
+import { MalformedToolOutputError, MaxIterationsError, toOllamaTools, toolOutputText, type AgentTool, type ToolCallTrace } from './tool';
 
 export interface ToolLoopOptions<R extends { message: Message }> {
 	request: ChatRequest;
@@ -61,7 +61,7 @@ async function runOne(tool: AgentTool | undefined, call: ToolCall, iteration: nu
 		try {
 			trace.result = toolOutputText(name, await tool.invoke(args, signal));
 		} catch (error) {
-			if ((error as Error).name === 'MalformedToolOutputError') throw error;
+			if (error instanceof MalformedToolOutputError) throw error;
 			// A failing tool is reported to the model (it may retry with other arguments).
 			trace.error = (error as Error).message;
 		}

@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../ollama';
+import { AgentTeamError } from '../errors';
 
 /** A tool the agent may call: what Ollama is told about it, and how to run it. */
 export interface AgentTool {
@@ -27,20 +28,18 @@ export interface ToolCallTrace {
 }
 
 /** A tool returned something we cannot hand back to the model. */
-export class MalformedToolOutputError extends Error {
+export class MalformedToolOutputError extends AgentTeamError {
 	constructor(
 		readonly tool: string,
 		detail: string,
 	) {
-		super(`Tool "${tool}" returned output that cannot be sent to the model: ${detail}`);
-		this.name = 'MalformedToolOutputError';
+		super('TOOL_OUTPUT', `Tool "${tool}" returned output that cannot be sent to the model: ${detail}`);
 	}
 }
 
-export class MaxIterationsError extends Error {
+export class MaxIterationsError extends AgentTeamError {
 	constructor(readonly maxIterations: number) {
-		super(`The agent was still calling tools after ${maxIterations} iterations`);
-		this.name = 'MaxIterationsError';
+		super('MAX_TOOL_ITERATIONS', `The agent was still calling tools after ${maxIterations} iterations`);
 	}
 }
 

@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../ollama';
+import { AgentTeamError } from '../errors';
 
 /** The Chat Model sub-node's Options, named as n8n's own Ollama Chat Model names them. */
 export interface ChatModelOptions {
@@ -47,9 +48,9 @@ const OLLAMA_OPTION: Partial<Record<keyof ChatModelOptions, string>> = {
 	vocabOnly: 'vocab_only',
 };
 
-export class InvalidJsonSchemaOptionError extends Error {
+export class InvalidJsonSchemaOptionError extends AgentTeamError {
 	constructor(detail: string) {
-		super(`The "JSON Schema" option is not a JSON Schema object: ${detail}`);
+		super('INVALID_SCHEMA', `The "JSON Schema" option is not a JSON Schema object: ${detail}`);
 		this.name = 'InvalidSchemaError';
 	}
 }

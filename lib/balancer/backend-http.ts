@@ -2,6 +2,7 @@ import { Agent, request } from 'undici';
 
 import { normalizeModel } from '../ollama/model-tag';
 import type { BackendConfig } from '../ollama/types';
+import { AgentTeamError } from '../errors';
 
 export interface HttpAuth {
 	apiKey?: string;
@@ -26,15 +27,14 @@ export interface RunningModel {
 }
 
 /** An error of the balancer's own requests: names the backend, never its URL. */
-export class BackendRequestError extends Error {
+export class BackendRequestError extends AgentTeamError {
 	constructor(
 		readonly backend: string,
 		readonly status: number | undefined,
 		detail: string,
 		readonly retryAfterMs?: number,
 	) {
-		super(`Ollama backend "${backend}" ${status ? `answered HTTP ${status}` : 'did not answer'}: ${detail}`);
-		this.name = 'BackendRequestError';
+		super('BACKEND_REQUEST', `Ollama backend "${backend}" ${status ? `answered HTTP ${status}` : 'did not answer'}: ${detail}`);
 	}
 }
 

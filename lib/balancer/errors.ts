@@ -1,3 +1,5 @@
+import { AgentTeamError } from '../errors';
+
 /**
  * How the balancer reads an attempt's error. Duck-typed on the transport's `OllamaError` fields
  * (`code`, `kind`, `status`, `retryable`) so any Backend implementation can report the same way.
@@ -43,16 +45,14 @@ export function canFailOver(error: unknown): boolean {
  * got no answer or the circuit opened. When nothing reached the caller yet (no first token, or a
  * caller that takes the reply whole) the call goes to another backend at once.
  */
-export class AttemptMovedError extends Error {
-	readonly code = 'MOVED';
+export class AttemptMovedError extends AgentTeamError {
 	readonly retryable = true;
 
 	constructor(
 		readonly backend: string,
 		why: string,
 	) {
-		super(`Ollama backend "${backend}" ${why}; the call was moved to another backend`);
-		this.name = 'AttemptMovedError';
+		super('MOVED', `Ollama backend "${backend}" ${why}; the call was moved to another backend`);
 	}
 }
 

@@ -3,6 +3,7 @@ import { DEFAULT_TIMEOUTS } from '../ollama/timeouts';
 import { credentialGroupValues, LOAD_BALANCING_FIELDS, TIMEOUT_FIELDS, type CredentialFieldGroup } from './credential-fields';
 import type { ClusterConfig } from './config';
 import { resolveProfile, type ProfileDefaults } from './profiles';
+import { AgentTeamError } from '../errors';
 
 /** The credential's decrypted data, as n8n hands it over. */
 type CredentialData = Record<string, unknown>;
@@ -17,10 +18,9 @@ interface BackendRow {
 }
 
 /** A credential that cannot describe a cluster; the message names the field, never a value. */
-export class ClusterConfigError extends Error {
+export class ClusterConfigError extends AgentTeamError {
 	constructor(message: string) {
-		super(message);
-		this.name = 'ClusterConfigError';
+		super('CLUSTER_CONFIG', message);
 	}
 }
 

@@ -1,3 +1,5 @@
+import { AgentTeamError } from '../errors';
+
 /**
  * Errors a call to an Ollama backend can end with. Each names the backend by its configured
  * name (never its URL's credentials or headers) so messages are safe to show in n8n.
@@ -14,8 +16,8 @@ export type OllamaErrorCode =
 
 export type TimeoutKind = 'connect' | 'firstToken' | 'idle' | 'total';
 
-export class OllamaError extends Error {
-	readonly code: OllamaErrorCode;
+export class OllamaError extends AgentTeamError {
+	declare readonly code: OllamaErrorCode;
 	readonly backend: string;
 	/** Whether the same request may succeed on a retry or on another backend. */
 	readonly retryable: boolean;
@@ -26,9 +28,7 @@ export class OllamaError extends Error {
 	afterFirstToken = false;
 
 	constructor(code: OllamaErrorCode, backend: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
-		super(message, options);
-		this.name = new.target.name;
-		this.code = code;
+		super(code, message, options);
 		this.backend = backend;
 		this.retryable = retryable;
 	}

@@ -1,14 +1,14 @@
 import type { Member } from './types';
+import { AgentTeamError } from '../errors';
 
 /** The team cannot run as configured (no members, duplicate names, a fallback naming nobody). */
-export class TeamError extends Error {
+export class TeamError extends AgentTeamError {
 	constructor(
 		message: string,
 		/** The node parameter to look at. */
 		readonly field: string,
 	) {
-		super(message);
-		this.name = 'TeamError';
+		super('TEAM_INPUT', message);
 	}
 }
 

@@ -1,23 +1,21 @@
+import { AgentTeamError } from '../errors';
+
 /**
  * Why a call never left the gateway's queue. Both name the queue, not a backend: the call never
  * reached one. Neither is retryable by the gateway itself (the caller decides).
  */
-export class QueueFullError extends Error {
-	readonly code = 'QUEUE_FULL';
+export class QueueFullError extends AgentTeamError {
 	readonly retryable = true;
 
 	constructor(readonly limit: number) {
-		super(`The gateway queue is full (${limit} calls waiting); the limit is fixed per n8n process: send fewer items at once or add backend slots`);
-		this.name = 'QueueFullError';
+		super('QUEUE_FULL', `The gateway queue is full (${limit} calls waiting); the limit is fixed per n8n process: send fewer items at once or add backend slots`);
 	}
 }
 
-export class QueueTimeoutError extends Error {
-	readonly code = 'QUEUE_TIMEOUT';
+export class QueueTimeoutError extends AgentTeamError {
 	readonly retryable = true;
 
 	constructor(readonly timeoutMs: number) {
-		super(`The call waited in the gateway queue longer than the queue timeout (${timeoutMs} ms) without getting a backend slot`);
-		this.name = 'QueueTimeoutError';
+		super('QUEUE_TIMEOUT', `The call waited in the gateway queue longer than the queue timeout (${timeoutMs} ms) without getting a backend slot`);
 	}
 }

@@ -1,3 +1,5 @@
+import { AgentTeamError } from '../errors';
+
 /**
  * The parts that must always be sent (system prompt, new prompt) plus the room reserved for the
  * reply do not fit the context window. Nothing can be dropped to fix it, so the caller has to
@@ -13,7 +15,7 @@ export interface ContextOverflowDetails {
 	reserveOutput: number;
 }
 
-export class ContextOverflowError extends Error {
+export class ContextOverflowError extends AgentTeamError {
 	readonly needed: number;
 	readonly available: number;
 	readonly systemTokens: number;
@@ -21,13 +23,12 @@ export class ContextOverflowError extends Error {
 	readonly reserveOutput: number;
 
 	constructor(details: ContextOverflowDetails) {
-		super(
+		super('CONTEXT_OVERFLOW', 
 			`The system prompt (~${details.systemTokens} tokens) and the prompt (~${details.promptTokens} tokens) ` +
 				`plus ${details.reserveOutput} tokens reserved for the reply need ~${details.needed} tokens, ` +
 				`but the context window (num_ctx) holds ${details.available}. Shorten the system prompt or the prompt, ` +
 				'lower the reply length (num_predict) or raise num_ctx.',
 		);
-		this.name = 'ContextOverflowError';
 		this.needed = details.needed;
 		this.available = details.available;
 		this.systemTokens = details.systemTokens;

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 
 import type { INode, INodeProperties, INodePropertyCollection } from 'n8n-workflow';
 
+import { AgentTeamError } from '../../lib/errors';
 import { ERROR_HINTS, toItemError } from '../../nodes/shared/node-error';
 import { loadPackageTypes } from '../harness/node-types';
 
@@ -28,8 +29,8 @@ const errorClasses = sourceFiles(join(ROOT, 'lib')).flatMap((file) =>
 	[...readFileSync(file, 'utf8').matchAll(/^export class (\w+) extends (\w*Error)\b/gm)].map((m) => ({ name: m[1], file })),
 );
 
-/** The shared base of the transport's errors: never thrown itself, its subclasses are. */
-const BASE_CLASSES = new Set(['OllamaError']);
+/** The shared bases (the library's, the transport's): never thrown themselves, their subclasses are. */
+const BASE_CLASSES = new Set(['OllamaError', 'AgentTeamError']);
 
 /** One instance of each class, as the library throws it. */
 const SAMPLES: Record<string, (C: new (...args: any[]) => Error) => Error[]> = {
@@ -87,6 +88,9 @@ describe('error messages name what failed and the field that fixes it', () => {
 		if (!sample) throw new Error(`${file}: ${name} has no sample in test/docs/error-messages.test.ts: add one, and its fix to ERROR_HINTS in nodes/shared/node-error.ts`);
 		if (!ERROR_HINTS[name]) throw new Error(`${name} has no entry in ERROR_HINTS (nodes/shared/node-error.ts): say which field fixes it`);
 		for (const error of sample(C)) {
+			// one base class with a stable code (lib/errors): callers match instanceof and code, never text
+			expect(error).toBeInstanceOf(AgentTeamError);
+			expect((error as AgentTeamError).code).toMatch(/^[A-Z_]+$/);
 			const hint = ERROR_HINTS[name](error as unknown as Record<string, unknown>);
 			if (!labels.has(hint.field)) throw new Error(`${name}: the fix names "${hint.field}", which no node or credential shows (a renamed field?)`);
 			const itemError = toItemError(node, error, 3);
