@@ -1,7 +1,7 @@
 /** The public API of the gateway and its parts, usable outside n8n too (see index.js at the package root). */
 export { Gateway, clusterConfigFromCredential, type ClusterConfig, type GatewayCallOptions, type GatewayChatResult, type GatewayEmbedResult } from './gateway';
 export { getGateway, closeAllGateways, clusterKey } from './registry';
-export { QueueFullError, QueueTimeoutError, type SchedulerOptions, type SchedulerStats } from './scheduler';
+export { QueueFullError, QueuedCallCancelledError, QueueTimeoutError, type SchedulerOptions, type SchedulerStats } from './scheduler';
 export { DynamicBatcher, groupByCount, groupByTokenBudget, groupByPredictedLength, type BatcherOptions, type BatchInfo } from './batching';
 export * from './ollama';
 export { AgentTeamError, isAgentTeamError, type AgentTeamErrorCode } from './errors';

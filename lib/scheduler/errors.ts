@@ -1,4 +1,5 @@
 import { AgentTeamError } from '../errors';
+import { RequestAbortedError } from '../ollama/errors';
 
 /**
  * Why a call never left the gateway's queue. Both name the queue, not a backend: the call never
@@ -17,5 +18,17 @@ export class QueueTimeoutError extends AgentTeamError {
 
 	constructor(readonly timeoutMs: number) {
 		super('QUEUE_TIMEOUT', `The call waited in the gateway queue longer than the queue timeout (${timeoutMs} ms) without getting a backend slot`);
+	}
+}
+
+/**
+ * A call cancelled (execution stopped, item failed, caller gone) while it waited in the gateway's
+ * queue: it never reached a backend, so the message names none. Still a RequestAbortedError (code
+ * ABORTED), so every place that treats a cancellation as one does the same here.
+ */
+export class QueuedCallCancelledError extends RequestAbortedError {
+	constructor() {
+		super('gateway queue');
+		this.message = 'The call was cancelled while it waited in the gateway queue for a backend slot (it never reached a backend)';
 	}
 }

@@ -101,9 +101,8 @@ describe('scheduler stage', () => {
 		await done;
 		expect(await failed).toBe('boom');
 		expect(outcomes[0]).toMatchObject({ ok: true, result: { id: 'ok', evalCount: 10 } });
-		expect(outcomes[0].durationMs).toBeGreaterThanOrEqual(0);
-		expect(outcomes[0].firstTokenMs).toBeLessThanOrEqual(outcomes[0].durationMs);
 		expect(outcomes[1]).toMatchObject({ ok: false, error: { message: 'boom' } });
+		expect(outcomes).toHaveLength(2); // one release per attempt, in the order they ended
 	});
 
 	it('runs higher priority first, first come first served within a priority', async () => {
@@ -134,10 +133,9 @@ describe('scheduler stage', () => {
 		const after = run(chat('after'));
 		await flush();
 		expect(stage.pending).toBe(2);
-		const t0 = performance.now();
+		// at once: it rejects while the running call still holds the only slot (no finishOne yet)
 		controller.abort();
 		await expect(waiting).rejects.toBeInstanceOf(RequestAbortedError);
-		expect(performance.now() - t0).toBeLessThan(50);
 		expect(stage.pending).toBe(1);
 		await finishOne();
 		await finishOne();

@@ -5,7 +5,7 @@ import { onAbort as onAbortOf } from '../ollama/abort';
 import { RequestAbortedError } from '../ollama/errors';
 import type { Call, Lease, Router, Stage } from '../pipeline';
 import { runAttempt } from './attempt';
-import { QueueFullError, QueueTimeoutError } from './errors';
+import { QueueFullError, QueuedCallCancelledError, QueueTimeoutError } from './errors';
 import { Heap } from './heap';
 import { LengthPredictor } from './length-predictor';
 
@@ -210,7 +210,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 			const signal = call.options.signal;
 			if (signal?.aborted) {
 				counts.aborted++;
-				return reject(new RequestAbortedError(call.target?.name ?? 'gateway queue'));
+				return reject(new QueuedCallCancelledError());
 			}
 			const name = classOf(call);
 			const cls = classFor(name);
@@ -230,7 +230,7 @@ export function createSchedulerStage(router: Router, options: SchedulerOptions =
 			};
 			const onAbort = () => {
 				counts.aborted++;
-				giveUp(new RequestAbortedError(call.target?.name ?? 'gateway queue'));
+				giveUp(new QueuedCallCancelledError());
 			};
 			const waiter: Waiter = {
 				call,

@@ -37,6 +37,7 @@ const SAMPLES: Record<string, (C: new (...args: any[]) => Error) => Error[]> = {
 	BackendUnreachableError: (C) => [new C('gpu-1', 'ECONNREFUSED')],
 	ClusterModelNotFoundError: (C) => [new C('llama3.1:8b', ['gpu-1', 'gpu-2'])],
 	InvalidJsonSchemaOptionError: (C) => [new C('Unexpected token n in JSON')],
+	QueuedCallCancelledError: (C) => [new C()],
 	AttemptMovedError: (C) => [new C('gpu-1', 'stopped answering its health probe')],
 	BackendBusyError: (C) => [new C('gpu-1', 'server busy')],
 	OllamaTimeoutError: (C) => ['connect', 'firstToken', 'idle', 'total'].map((kind) => new C('gpu-1', kind, 600_000)),
