@@ -1,4 +1,3 @@
-import type Redis from 'ioredis';
 
 /** How the balancer picks a backend for a call. */
 export type Strategy = 'default' | 'roundRobin' | 'weightedRoundRobin' | 'leastConnections' | 'leastLatency';
@@ -69,8 +68,6 @@ export interface RouterOptions extends BalancerSettings {
 	apiKey?: string;
 	headers?: Record<string, string>;
 	allowSelfSigned?: boolean;
-	/** With a Redis client: in-flight counts, circuits, learned limits and the prefix table are shared by every worker. */
-	redis?: Redis;
 	/**
 	 * Calls waiting in the gateway's queue now (the scheduler's count). With it the default strategy
 	 * sees the end of a burst: a call then waits for a faster backend instead of starting on a slow
