@@ -1,4 +1,3 @@
-
 /** How the balancer picks a backend for a call. */
 export type Strategy = 'default' | 'roundRobin' | 'weightedRoundRobin' | 'leastConnections' | 'leastLatency';
 
