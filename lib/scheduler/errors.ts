@@ -1,6 +1,9 @@
 import { AgentTeamError } from '../errors';
 import { RequestAbortedError } from '../ollama/errors';
 
+/** A duration in the unit of the editor's fields: seconds (`0.1 s`, `30 s`). */
+const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+
 /**
  * Why a call never left the gateway's queue. Both name the queue, not a backend: the call never
  * reached one. Neither is retryable by the gateway itself (the caller decides).
@@ -17,7 +20,7 @@ export class QueueTimeoutError extends AgentTeamError {
 	readonly retryable = true;
 
 	constructor(readonly timeoutMs: number) {
-		super('QUEUE_TIMEOUT', `The call waited in the gateway queue longer than the queue timeout (${timeoutMs} ms) without getting a backend slot`);
+		super('QUEUE_TIMEOUT', `The call waited in the gateway queue longer than its Queue Wait Timeout (${formatSeconds(timeoutMs)}) without getting a backend slot`);
 	}
 }
 

@@ -108,7 +108,7 @@ describe('gateway queue: cancellation and time', () => {
 		const refused = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
 		for (const { reason } of refused) {
 			expect(reason).toBeInstanceOf(QueueTimeoutError);
-			expect((reason as Error).message).toMatch(/waited in the gateway queue longer than the queue timeout \(100 ms\)/);
+			expect((reason as Error).message).toMatch(/waited in the gateway queue longer than its Queue Wait Timeout \(0\.1 s\)/);
 		}
 		expect(gateway.queueStats().timedOut).toBe(refused.length);
 		expect(s.stats.requestsByEndpoint['/api/chat']).toBe(3 - refused.length);

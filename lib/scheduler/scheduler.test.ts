@@ -158,7 +158,7 @@ describe('scheduler stage', () => {
 		const waiting = run(chat('late'));
 		const own = run(chat('own-limit', { queueTimeoutMs: 5000 }));
 		await expect(waiting).rejects.toThrow(QueueTimeoutError);
-		await expect(waiting).rejects.toThrow(/gateway queue.*queue timeout \(30 ms\)/);
+		await expect(waiting).rejects.toThrow(/gateway queue.*Queue Wait Timeout \(0\.03 s\)/);
 		expect(stage.stats().timedOut).toBe(1);
 		await finishOne();
 		await finishOne();
