@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../ollama';
+import { parseKeepAlive } from '../ollama/keep-alive';
 import { AgentTeamError } from '../errors';
 
 /** The Chat Model sub-node's Options, named as n8n's own Ollama Chat Model names them. */
@@ -67,7 +68,8 @@ export function chatRequestFromOptions(options: ChatModelOptions): Omit<ChatRequ
 	}
 	const request: Omit<ChatRequest, 'model' | 'messages'> = {};
 	if (Object.keys(ollama).length) request.options = ollama;
-	if (options.keepAlive) request.keep_alive = options.keepAlive;
+	const keepAlive = parseKeepAlive(options.keepAlive);
+	if (keepAlive !== undefined) request.keep_alive = keepAlive;
 	if (options.think !== undefined) request.think = options.think;
 	if (options.format === 'json') request.format = 'json';
 	if (options.format === 'jsonSchema') {

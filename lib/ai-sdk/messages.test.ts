@@ -53,6 +53,9 @@ describe('chatRequestFromOptions', () => {
 	});
 
 	test('format JSON and JSON Schema; a schema that is not a JSON object is refused', () => {
+		// Keep Alive as the other nodes read it: whole numbers are seconds (Ollama refuses "-1" as a duration text)
+		expect(chatRequestFromOptions({ keepAlive: '-1' }).keep_alive).toBe(-1);
+		expect(chatRequestFromOptions({ keepAlive: '  ' }).keep_alive).toBeUndefined();
 		expect(chatRequestFromOptions({ format: 'json' }).format).toBe('json');
 		expect(chatRequestFromOptions({ format: 'jsonSchema', jsonSchema: '{"type":"object"}' }).format).toEqual({ type: 'object' });
 		expect(() => chatRequestFromOptions({ format: 'jsonSchema', jsonSchema: '[1]' })).toThrow(InvalidJsonSchemaOptionError);

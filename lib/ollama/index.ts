@@ -4,3 +4,4 @@ export * from './errors';
 export type * from './types';
 export { onAbort } from './abort';
 export { normalizeModel } from './model-tag';
+export { parseKeepAlive } from './keep-alive';

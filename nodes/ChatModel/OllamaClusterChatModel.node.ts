@@ -5,6 +5,7 @@ import { chatRequestFromOptions, OllamaClusterChatModel as ClusterChatModel, typ
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { cachePolicyFor } from '../shared/sub-node-cache';
+import { fieldError } from '../shared/node-error';
 import { subNodeError } from '../shared/sub-node-error';
 import { getModels } from '../shared/load-options';
 import { chatModelProperties, subNodeCredentials } from './description';
@@ -33,7 +34,7 @@ export class OllamaClusterChatModel implements INodeType {
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		const model = String(this.getNodeParameter('model', itemIndex) ?? '').trim();
-		if (!model) throw new NodeOperationError(this.getNode(), 'No model selected', { itemIndex, description: 'Choose a model in the "Model" parameter.' });
+		if (!model) throw fieldError(this.getNode(), itemIndex, 'Model Name or ID', 'is empty');
 		const options = this.getNodeParameter('options', itemIndex, {}) as ChatModelOptions & { priority?: number };
 		let request;
 		try {

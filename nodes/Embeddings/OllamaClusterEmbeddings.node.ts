@@ -1,10 +1,12 @@
-import { NodeConnectionTypes, NodeOperationError, type NodeApiError, type INodeType, type INodeTypeDescription, type ISupplyDataFunctions, type SupplyData } from 'n8n-workflow';
+import { NodeConnectionTypes, type NodeApiError, type INodeType, type INodeTypeDescription, type ISupplyDataFunctions, type SupplyData } from 'n8n-workflow';
 
 import { OllamaClusterEmbeddings as ClusterEmbeddings } from '../../lib/ai-sdk/embeddings';
+import { parseKeepAlive } from '../../lib/ollama/keep-alive';
 import { subNodeCredentials } from '../ChatModel/description';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { cachePolicyFor } from '../shared/sub-node-cache';
+import { fieldError } from '../shared/node-error';
 import { subNodeError } from '../shared/sub-node-error';
 import { getModels } from '../shared/load-options';
 import { embeddingsProperties } from './description';
@@ -33,14 +35,15 @@ export class OllamaClusterEmbeddings implements INodeType {
 
 	async supplyData(this: ISupplyDataFunctions, itemIndex: number): Promise<SupplyData> {
 		const model = String(this.getNodeParameter('model', itemIndex) ?? '').trim();
-		if (!model) throw new NodeOperationError(this.getNode(), 'No model selected', { itemIndex, description: 'Choose a model in the "Model" parameter.' });
+		if (!model) throw fieldError(this.getNode(), itemIndex, 'Model Name or ID', 'is empty');
 		const options = this.getNodeParameter('options', itemIndex, {}) as { keepAlive?: string; priority?: number };
+		const keepAlive = parseKeepAlive(options.keepAlive);
 		const gateway = await gatewayForNode(this);
 		const cache = await cachePolicyFor(this, itemIndex);
 		const embeddings = new ClusterEmbeddings({
 			gateway,
 			model,
-			request: options.keepAlive ? { keep_alive: options.keepAlive } : undefined,
+			request: keepAlive !== undefined ? { keep_alive: keepAlive } : undefined,
 			priority: options.priority,
 			cache,
 			cancelSignal: this.getExecutionCancelSignal?.(),

@@ -15,7 +15,7 @@ import { newTrace, type Call } from '../../lib/pipeline';
 import { agentTeamRedisApiTest, ollamaClusterApiTest } from '../shared/credential-tests';
 import { gatewayForNode } from '../shared/gateway-for-node';
 import { getModels } from '../shared/load-options';
-import { parseKeepAlive } from '../shared/keep-alive';
+import { parseKeepAlive } from '../../lib/ollama/keep-alive';
 import { fieldError, toItemError } from '../shared/node-error';
 import { itemWindowFor, runItemsConcurrently } from '../shared/run-items';
 import { loadBalancerCredentials, loadBalancerProperties, loadBalancerSubtitle } from './description';

@@ -4,7 +4,7 @@ import type { ChatRequest } from '../../../lib/ollama';
 import type { ContextDocument, FitStrategy, TokenEncoding } from '../../../lib/tokens';
 import type { ParameterReader } from '../../shared/constant-parameters';
 import { ROLE_PROMPTS, type Role } from '../roles';
-import { parseKeepAlive } from '../../shared/keep-alive';
+import { parseKeepAlive } from '../../../lib/ollama/keep-alive';
 import { fieldError } from '../../shared/node-error';
 
 interface AgentOptions {

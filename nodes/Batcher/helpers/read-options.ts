@@ -3,7 +3,7 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import type { BatcherOptions } from '../../../lib/batching';
 import { fieldError } from '../../shared/node-error';
 import type { GatewayCallOptions } from '../../../lib/gateway';
-import { parseKeepAlive } from '../../shared/keep-alive';
+import { parseKeepAlive } from '../../../lib/ollama/keep-alive';
 
 interface RawOptions {
 	maxBatchDelayMs?: number;
