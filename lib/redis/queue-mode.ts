@@ -69,8 +69,11 @@ export function queueModeRedisConfig(env: Env = process.env): RedisConfig | unde
 	};
 }
 
+/** n8n's settings do not change while it runs: the process's own are read (files included) once. */
+let processConfig: { config: RedisConfig | undefined } | undefined;
+
 /** The process-wide client on n8n's queue Redis in queue mode (see `queueModeRedisConfig`), else undefined. */
-export function queueModeRedis(env: Env = process.env): Redis | undefined {
-	const config = queueModeRedisConfig(env);
+export function queueModeRedis(env?: Env): Redis | undefined {
+	const config = env ? queueModeRedisConfig(env) : (processConfig ??= { config: queueModeRedisConfig(process.env) }).config;
 	return config && getSharedRedis(config);
 }
